@@ -1,0 +1,33 @@
+"""Each organisation's register, stored as numbered immutable versions."""
+
+import hashlib
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from personvern.core.manifest import Register, loads_register
+
+
+class RegisterVersion(models.Model):
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="register_versions")
+    number = models.PositiveIntegerField()
+    yaml = models.TextField()
+    sha256 = models.CharField(max_length=64)
+    created = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    message = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [models.UniqueConstraint(fields=["organisation", "number"], name="one_number_per_org")]
+
+    def __str__(self) -> str:
+        return f"{self.organisation.slug} v{self.number}"
+
+    def register(self) -> Register:
+        return loads_register(self.yaml, f"{self.organisation.slug} v{self.number}")
+
+    @staticmethod
+    def digest(text: str) -> str:
+        return hashlib.sha256(text.encode()).hexdigest()

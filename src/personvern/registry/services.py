@@ -1,0 +1,60 @@
+"""Saving and reading register versions. Views and commands call these."""
+
+from __future__ import annotations
+
+import difflib
+
+from django.db import transaction
+
+from personvern.audit.service import record
+from personvern.core.manifest import Register, dump_register
+
+from .models import RegisterVersion
+
+
+def current_version(org) -> RegisterVersion | None:
+    return org.register_versions.order_by("-number").first()
+
+
+def current_register(org) -> Register | None:
+    version = current_version(org)
+    return version.register() if version else None
+
+
+def register_save(*, org, register: Register, user=None, message: str = "", request=None) -> RegisterVersion:
+    """Store `register` as the organisation's next version (no-op if unchanged)."""
+    text = dump_register(register)
+    with transaction.atomic():
+        last = RegisterVersion.objects.select_for_update().filter(organisation=org).order_by("-number").first()
+        if last and last.yaml == text:
+            return last
+        version = RegisterVersion.objects.create(
+            organisation=org,
+            number=(last.number + 1) if last else 1,
+            yaml=text,
+            sha256=RegisterVersion.digest(text),
+            created_by=user,
+            message=message[:300],
+        )
+        record(
+            "register.saved",
+            request=request,
+            actor=user,
+            organisation=org,
+            obj=version,
+            data={"number": version.number, "sha256": version.sha256, "message": version.message},
+        )
+    return version
+
+
+def version_diff(old: RegisterVersion | None, new: RegisterVersion) -> list[str]:
+    before = old.yaml.splitlines() if old else []
+    return list(
+        difflib.unified_diff(
+            before,
+            new.yaml.splitlines(),
+            fromfile=f"v{old.number}" if old else "(tom)",
+            tofile=f"v{new.number}",
+            lineterm="",
+        )
+    )
