@@ -19,6 +19,8 @@ $(STAMP): requirements.lock pyproject.toml
 	@touch $@
 
 migrate: $(STAMP)
+	@command -v msgfmt >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null; }
+	cd src/personvern && PERSONVERN_DEV=1 ../../$(BIN)/personvern compilemessages -v0
 	@mkdir -p $(PERSONVERN_VAR_DIR)
 	PERSONVERN_DEV=1 $(BIN)/personvern migrate --noinput -v0
 
