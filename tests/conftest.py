@@ -76,3 +76,116 @@ def saved_register(org):
     path = EXAMPLES / "bagges.yaml"
     reg = load_register(path) if path.exists() else loads_register("controller: {legal_name: Alpha AS}\n")
     return register_save(org=org, register=reg, message="test")
+
+
+# --------------------------------------------------------------------------
+# Real components: an SMTP server and a headless browser
+# --------------------------------------------------------------------------
+
+
+class Mailbox:
+    """Messages a real local SMTP server (aiosmtpd) received."""
+
+    def __init__(self):
+        self.messages = []
+
+    def handle(self, envelope):
+        import email
+        from email import policy
+
+        self.messages.append(email.message_from_bytes(envelope.original_content, policy=policy.default))
+
+    def bodies(self, index: int = -1) -> tuple[str, str | None]:
+        """(text, html) of a received message."""
+        msg = self.messages[index]
+        text = msg.get_body(("plain",))
+        html = msg.get_body(("html",))
+        return (text.get_content() if text else "", html.get_content() if html else None)
+
+    def wait_for(self, count: int, timeout: float = 5.0):
+        import time
+
+        deadline = time.monotonic() + timeout
+        while len(self.messages) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert len(self.messages) >= count, f"expected {count} message(s), got {len(self.messages)}"
+        return self.messages
+
+
+@pytest.fixture
+def mailbox(settings):
+    """Start aiosmtpd on a free port and point Django's SMTP backend at it."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    box = Mailbox()
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):
+            box.handle(envelope)
+            return "250 OK"
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = port
+    settings.EMAIL_USE_TLS = False
+    try:
+        yield box
+    finally:
+        controller.stop()
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium, headless, driven by Playwright (never downloads a browser)."""
+    import os
+
+    if not os.path.exists(CHROMIUM):
+        pytest.fail("Chromium is missing: run `make sysdeps` (apt-get install chromium)")
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="nb-NO")
+    pg = context.new_page()
+    pg.console_errors = []
+    pg.on("console", lambda m: m.type == "error" and pg.console_errors.append(m.text))
+    pg.on("pageerror", lambda e: pg.console_errors.append(str(e)))
+    yield pg
+    context.close()
+
+
+AXE_JS = REPO / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def axe_violations(pg) -> list[dict]:
+    """Run axe-core (from npm, installed by `make sysdeps`) on the page; return violations."""
+    if not AXE_JS.exists():
+        pytest.fail("axe-core is missing: run `make sysdeps` (npm ci)")
+    pg.add_script_tag(path=str(AXE_JS))
+    return pg.evaluate("async () => (await axe.run(document)).violations.map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.length}))")
