@@ -585,6 +585,10 @@ def _message(err: dict) -> str:
     return msg
 
 
+def _by_line(problems: list[Problem]) -> list[Problem]:
+    return sorted(problems, key=lambda p: p.line or 0)
+
+
 def validate_data(data: Any, filename: str = "<register>", lines: dict[tuple, int] | None = None) -> Register:
     lines = lines or {}
     if not isinstance(data, dict):
@@ -600,10 +604,10 @@ def validate_data(data: Any, filename: str = "<register>", lines: dict[tuple, in
                 continue
             seen.add((loc, msg))
             problems.append(Problem(filename, _line_for(lines, loc), format_path(loc), msg))
-        raise RegisterError(problems) from None
+        raise RegisterError(_by_line(problems)) from None
     xref = cross_reference_errors(reg)
     if xref:
-        raise RegisterError([Problem(filename, _line_for(lines, loc), format_path(loc), msg) for loc, msg in xref])
+        raise RegisterError(_by_line([Problem(filename, _line_for(lines, loc), format_path(loc), msg) for loc, msg in xref]))
     return reg
 
 

@@ -1,0 +1,109 @@
+"""Hypothesis strategies for registers, derived from the pydantic schema itself,
+so a field added to the schema is covered by the property tests automatically."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import types
+import typing
+
+from hypothesis import strategies as st
+from pydantic import BaseModel
+
+from personvern.core import manifest as m
+
+# Fields that refer to other ids: generated empty, since random ids dangle.
+REFERENCE_FIELDS = {"vendor", "responsible_role", "activity", "recipients", "systems"}
+
+text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=30).filter(
+    lambda s: s.strip() != ""
+)
+slug = st.from_regex(r"\A[a-z0-9][a-z0-9-]{0,15}\Z")
+duration = st.builds(
+    lambda y, mo, d: "P" + (f"{y}Y" if y else "") + (f"{mo}M" if mo else "") + (f"{d}D" if d or not (y or mo) else ""),
+    st.integers(0, 20), st.integers(0, 24), st.integers(0, 400),
+)
+orgnr = st.sampled_from(["910380133", "917884757", "974761467"])
+country = st.sampled_from(["NO", "SE", "DK", "US", "GB", "DE", "IE", "BG"])
+email = st.from_regex(r"\A[a-z]{1,8}@[a-z]{1,8}\.(no|com)\Z")
+url = st.from_regex(r"\Ahttps://[a-z]{1,10}\.(no|com)(/[a-z]{0,8})?\Z")
+
+
+def _validator_funcs(meta) -> set:
+    return {getattr(x, "func", None) for x in meta}
+
+
+def for_type(tp, meta=(), name: str = ""):
+    origin = typing.get_origin(tp)
+    if origin is typing.Annotated:
+        base, *extra = typing.get_args(tp)
+        return for_type(base, tuple(meta) + tuple(extra), name)
+    if origin in (typing.Union, types.UnionType):
+        args = typing.get_args(tp)
+        return st.one_of(*[st.none() if a is type(None) else for_type(a, meta, name) for a in args])
+    if origin is list:
+        (item,) = typing.get_args(tp)
+        if name in REFERENCE_FIELDS:
+            return st.just([])
+        if isinstance(item, type) and issubclass(item, BaseModel) and "id" in item.model_fields:
+            return st.lists(for_model(item), max_size=3, unique_by=lambda d: d["id"])
+        if isinstance(item, type) and issubclass(item, enum.Enum):
+            return st.lists(st.sampled_from(list(item)).map(lambda e: e.value), max_size=3, unique=True)
+        return st.lists(for_type(item, (), name), max_size=3)
+    if origin is typing.Literal:
+        return st.sampled_from(typing.get_args(tp))
+    funcs = _validator_funcs(meta)
+    if tp is str:
+        if name in REFERENCE_FIELDS:
+            return st.none()
+        if m._check_slug in funcs:
+            return slug
+        if m._check_duration in funcs:
+            return duration
+        if m._check_orgnr in funcs:
+            return orgnr
+        if m._check_country in funcs:
+            return country
+        if any(getattr(x, "pattern", None) == "^https?://" for x in meta) or name == "url":
+            return url
+        if any("@" in str(getattr(x, "pattern", "") or "") for x in _flatten(meta)):
+            return email
+        return text
+    if tp is bool:
+        return st.booleans()
+    if tp is int:
+        lo = next((x.ge for x in meta if hasattr(x, "ge")), 1)
+        hi = next((x.le for x in meta if hasattr(x, "le")), 1000)
+        return st.integers(lo, hi)
+    if tp is dt.date:
+        return st.dates(dt.date(2000, 1, 1), dt.date(2040, 12, 31)).map(dt.date.isoformat)
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        return st.sampled_from(list(tp)).map(lambda e: e.value)
+    if tp is m.Text:
+        return st.one_of(text, st.fixed_dictionaries({"nb": text, "en": text}))
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return for_model(tp)
+    raise NotImplementedError(f"no strategy for {tp!r} ({name})")
+
+
+def _flatten(meta):
+    for x in meta:
+        yield x
+        yield from getattr(x, "metadata", ())
+
+
+def for_model(model: type[BaseModel]):
+    required, optional = {}, {}
+    for name, field in model.model_fields.items():
+        strategy = for_type(field.annotation, field.metadata, name)
+        if name == "period" and model is m.Retention:
+            required[name] = duration  # a retention needs some content
+        elif field.is_required():
+            required[name] = strategy
+        else:
+            optional[name] = strategy
+    return st.fixed_dictionaries(required, optional=optional)
+
+
+registers = for_model(m.Register)
