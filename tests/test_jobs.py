@@ -1,0 +1,52 @@
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.utils import timezone
+
+from personvern.jobs import periodic as p
+from personvern.jobs.models import PeriodicRun
+
+calls = []
+
+
+@pytest.fixture
+def counting_job():
+    calls.clear()
+    name = "tests.counting"
+    p.REGISTRY[name] = p.Job(name, timedelta(hours=1), lambda: calls.append(1) or "counted")
+    yield name
+    del p.REGISTRY[name]
+
+
+def test_a_due_job_runs_once_until_its_interval_has_passed(db, counting_job):
+    now = timezone.now()
+    assert counting_job in p.run_due(now)
+    assert counting_job not in p.run_due(now + timedelta(minutes=59))
+    assert counting_job in p.run_due(now + timedelta(minutes=61))
+    assert len(calls) == 2
+    assert PeriodicRun.objects.get(name=counting_job).last_result == "counted"
+
+
+def test_a_failing_job_is_recorded_and_does_not_stop_the_others(db, counting_job):
+    p.REGISTRY["tests.failing"] = p.Job("tests.failing", timedelta(hours=1), lambda: 1 / 0)
+    try:
+        ran = p.run_due()
+    finally:
+        del p.REGISTRY["tests.failing"]
+    assert {"tests.failing", counting_job} <= set(ran)
+    assert PeriodicRun.objects.get(name="tests.failing").last_result.startswith("FAILED: ZeroDivisionError")
+
+
+def test_a_job_claimed_by_another_worker_is_not_run_again(db, counting_job):
+    now = timezone.now()
+    p.run_due(now)
+    # another worker read the old next_run before we claimed it: its conditional update matches nothing
+    row = PeriodicRun.objects.get(name=counting_job)
+    assert PeriodicRun.objects.filter(pk=row.pk, next_run=now).update(next_run=now) == 0
+
+
+def test_worker_once_runs_periodic_jobs_and_queued_tasks(db, counting_job):
+    call_command("worker", "--once", verbosity=0)
+    assert calls == [1]
