@@ -4,7 +4,7 @@ import os
 import sys
 
 # Verbs that only read files: they need no secret key or database.
-OFFLINE_VERBS = {"validate", "schema", "notice", "lint", "coverage", "protocol", "discover"}
+OFFLINE_VERBS = {"validate", "schema", "notice", "lint", "coverage", "protocol", "discover", "newkey"}
 
 
 def main(argv: list[str] | None = None) -> None:
