@@ -294,6 +294,9 @@ class Controller(Model):
     contact: Person | None = None
     dpo: Dpo = Field(default_factory=Dpo)
     public_authority: bool = False
+    notes: Text | None = Field(
+        None, description="What the notice says about the controller that no field holds, as written"
+    )
 
 
 class NoticeInfo(Model):
@@ -303,12 +306,20 @@ class NoticeInfo(Model):
     published: dt.date | None = None
     updated: dt.date | None = None
     url: str | None = None
+    statements: list[Text] = Field(
+        default_factory=list,
+        description="Statements the notice makes that belong to no other section, as written "
+        "(e.g. 'we keep no register of visitors', 'we share nothing unless the law requires it')",
+    )
 
 
 class Role(Model):
     id: Slug
     name: Text
     responsibility: Text | None = None
+    holder: str | None = Field(
+        None, description="Who holds the role, e.g. 'Youmedia' (an outside company may hold it)"
+    )
 
 
 class System(Model):
@@ -445,6 +456,14 @@ class RightsHandling(Model):
     response_time: Duration = "P1M"
     identity_check: Text | None = None
     free_of_charge: bool = True
+    complaint_address: Address | None = Field(
+        None,
+        description="The supervisory authority's address as the organisation gives it; "
+        "empty: the notice uses Datatilsynet's current address",
+    )
+    notes: Text | None = Field(
+        None, description="What the notice says about rights that no field holds, as written (e.g. the law it cites)"
+    )
 
 
 class Change(Model):
