@@ -1,0 +1,150 @@
+"""The consent ledger's write path: one lean INSERT per decision.
+
+A decision is acknowledged to the browser only after its row is committed. The
+INSERT runs in autocommit mode (one implicit transaction), so on SQLite it takes
+the write lock once, waits on busy_timeout instead of failing, and holds the lock
+for microseconds; on PostgreSQL it is an ordinary single-row insert. A retry with
+the same client-generated `record_id` inserts nothing (`ON CONFLICT DO NOTHING`)
+and gets the stored row back, so retries never double-count.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.db import connection
+from django.utils import timezone
+
+from .models import METHODS, OPTIONAL_CATEGORIES, ConsentRecord
+
+CONSENT_ID_RE = re.compile(r"^[A-Za-z0-9_-]{22}$")
+RECORD_ID_RE = re.compile(r"^[0-9a-f]{32}$")
+VERSION_RE = re.compile(r"^[0-9a-f]{12}$")
+STATE_COOKIE = "pvc"
+
+
+def truncate_ip(address: str) -> str:
+    """'203.0.113.77' -> '203.0.113.0'; IPv6 to its /48; anything else -> ''."""
+    try:
+        ip = ipaddress.ip_address((address or "").strip())
+    except ValueError:
+        return ""
+    if ip.version == 6 and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    prefix = 24 if ip.version == 4 else 48
+    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False).network_address)
+
+
+def new_consent_id() -> str:
+    return secrets.token_urlsafe(16)  # 22 characters, 128 bits
+
+
+@dataclass(frozen=True)
+class Decision:
+    site_id: int
+    record_id: str
+    consent_id: str
+    choices: dict[str, bool]
+    method: str
+    version: str
+    language: str
+    ip: str
+    at: datetime
+
+    def bits(self) -> str:
+        return "".join("1" if self.choices.get(c) else "0" for c in OPTIONAL_CATEGORIES)
+
+    def state(self) -> str:
+        """What the banner keeps in the `pvc` cookie: id.version.epoch.bits.method"""
+        return f"{self.consent_id}.{self.version}.{int(self.at.timestamp())}.{self.bits()}.{self.method}"
+
+
+class DecisionError(ValueError):
+    pass
+
+
+def parse_decision(data: dict, *, site_id: int, categories: set[str], consent_id: str, ip: str) -> Decision:
+    """Validate what the banner sent. Categories the site does not use are stored as refused."""
+    if not isinstance(data, dict):
+        raise DecisionError("body must be a JSON object")
+    record_id = str(data.get("id") or "").replace("-", "").lower()
+    if not RECORD_ID_RE.match(record_id):
+        raise DecisionError("id must be 32 hex digits (a random UUID)")
+    method = data.get("method")
+    if method not in METHODS:
+        raise DecisionError(f"method must be one of {', '.join(METHODS)}")
+    version = str(data.get("version") or "")
+    if not VERSION_RE.match(version):
+        raise DecisionError("version must be 12 hex digits")
+    language = data.get("lang") if data.get("lang") in ("nb", "en") else "nb"
+    raw = data.get("choices")
+    if not isinstance(raw, dict) or not all(isinstance(v, bool) for v in raw.values()):
+        raise DecisionError("choices must map category to true/false")
+    unknown = set(raw) - set(OPTIONAL_CATEGORIES) - {"necessary"}
+    if unknown:
+        raise DecisionError(f"unknown category: {sorted(unknown)[0]}")
+    choices = {c: bool(raw.get(c)) and c in categories for c in OPTIONAL_CATEGORIES}
+    if method == "reject_all" and any(choices.values()):
+        raise DecisionError("reject_all with a category accepted")
+    if method == "accept_all" and not all(choices[c] for c in categories if c in choices):
+        raise DecisionError("accept_all with a category refused")
+    if method == "gpc" and choices["marketing"]:
+        raise DecisionError("gpc with marketing accepted")
+    return Decision(site_id, record_id, consent_id, choices, method, version, language, ip, timezone.now())
+
+
+_COLUMNS = ("site_id", "record_id", "consent_id", *OPTIONAL_CATEGORIES, "method", "version", "language", "at", "ip")
+
+
+def _insert_sql() -> str:
+    q = connection.ops.quote_name
+    cols = ", ".join(q(c) for c in _COLUMNS)
+    marks = ", ".join(["%s"] * len(_COLUMNS))
+    return f"INSERT INTO {q(ConsentRecord._meta.db_table)} ({cols}) VALUES ({marks}) ON CONFLICT ({q('record_id')}) DO NOTHING"
+
+
+def _select_sql() -> str:
+    q = connection.ops.quote_name
+    cols = ", ".join(q(c) for c in _COLUMNS)
+    return f"SELECT {cols} FROM {q(ConsentRecord._meta.db_table)} WHERE {q('record_id')} = %s"
+
+
+def store_decision(decision: Decision, attempts: int = 5) -> tuple[Decision, bool]:
+    """Insert the decision (committed when this returns). Returns (stored decision, created).
+
+    On a retry (same record_id) returns the decision as first stored, created=False.
+    """
+    d = decision
+    params = [d.site_id, d.record_id, d.consent_id, *(d.choices[c] for c in OPTIONAL_CATEGORIES),
+              d.method, d.version, d.language, connection.ops.adapt_datetimefield_value(d.at), d.ip]
+    for attempt in range(attempts):
+        try:
+            with connection.cursor() as cur:
+                cur.execute(_insert_sql(), params)
+                created = cur.rowcount == 1
+                if created:
+                    return d, True
+                cur.execute(_select_sql(), [d.record_id])
+                row = cur.fetchone()
+            break
+        except Exception as exc:  # "database is locked" after busy_timeout: wait and try again
+            if attempt == attempts - 1 or "locked" not in str(exc).lower():
+                raise
+            time.sleep(0.05 * (attempt + 1))
+    values = dict(zip(_COLUMNS, row, strict=True))
+    at = values["at"]
+    if isinstance(at, str):
+        at = datetime.fromisoformat(at)
+    if timezone.is_naive(at):
+        at = at.replace(tzinfo=UTC)
+    stored = Decision(
+        values["site_id"], values["record_id"], values["consent_id"],
+        {c: bool(values[c]) for c in OPTIONAL_CATEGORIES}, values["method"], values["version"],
+        values["language"], values["ip"], at,
+    )
+    return stored, False

@@ -1,0 +1,294 @@
+"""Public endpoints: the banner script, the ledger API, receipts, newsletter opt-in."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import threading
+import time
+from datetime import timedelta
+from functools import lru_cache
+from pathlib import Path
+
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import translation
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from personvern.accounts.models import TokenBucket
+from personvern.registry.services import current_register
+
+from . import services
+from .ledger import (
+    CONSENT_ID_RE,
+    STATE_COOKIE,
+    DecisionError,
+    new_consent_id,
+    parse_decision,
+    store_decision,
+    truncate_ip,
+)
+from .models import ConsentRecord, NewsletterList, Site, Subscriber
+
+STATIC = Path(__file__).resolve().parent / "static" / "consent"
+MAX_BODY = 2048
+
+
+@lru_cache(maxsize=1)
+def banner_source() -> tuple[str, str]:
+    """(js, css) with comments and indentation removed."""
+    js = re.sub(r"/\*.*?\*/", "", (STATIC / "banner.js").read_text(), flags=re.S)
+    js = "\n".join(line.strip() for line in js.splitlines() if line.strip())
+    css = re.sub(r"/\*.*?\*/", "", (STATIC / "banner.css").read_text(), flags=re.S)
+    css = "".join(line.strip() for line in css.splitlines())
+    return js, css
+
+
+def base_url(request) -> str:
+    return f"{request.scheme}://{request.get_host()}"
+
+
+def script_for(config: dict) -> str:
+    js, css = banner_source()
+    data = json.dumps(dict(config, s=css), ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
+    return f"/* personvern consent banner */\n(function(w,d,C){{\n{js}\n}})(window,document,{data});\n"
+
+
+def banner_script(request, key: str):
+    site = Site.objects.select_related("organisation").filter(key=key).first()
+    if site is None:
+        return HttpResponse("/* unknown site */", status=404, content_type="text/javascript; charset=utf-8")
+    config = services.banner_config(site, current_register(site.organisation), base_url=base_url(request))
+    response = HttpResponse(script_for(config), content_type="text/javascript; charset=utf-8")
+    response["Cache-Control"] = "public, max-age=300"
+    response["Cross-Origin-Resource-Policy"] = "cross-origin"
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+# --------------------------------------------------------------------------
+# The ledger API
+# --------------------------------------------------------------------------
+
+
+class _Limiter:
+    """Per-process token bucket per /24 (or /48): no database write on the hot path.
+
+    PERSONVERN_CONSENT_RATE decisions per minute per network (0 = unlimited).
+    """
+
+    def __init__(self, per_minute: int):
+        self.per_minute = per_minute
+        self.buckets: dict[str, tuple[float, float]] = {}
+        self.lock = threading.Lock()
+
+    def allow(self, key: str) -> bool:
+        if self.per_minute <= 0:
+            return True
+        now = time.monotonic()
+        rate = self.per_minute / 60.0
+        with self.lock:
+            if len(self.buckets) > 50_000:
+                self.buckets.clear()
+            tokens, last = self.buckets.get(key, (float(self.per_minute), now))
+            tokens = min(float(self.per_minute), tokens + (now - last) * rate)
+            if tokens < 1:
+                self.buckets[key] = (tokens, now)
+                return False
+            self.buckets[key] = (tokens - 1, now)
+            return True
+
+
+limiter = _Limiter(int(os.environ.get("PERSONVERN_CONSENT_RATE", "120")))
+
+
+def _cors(response, origin: str | None):
+    if origin:
+        response["Access-Control-Allow-Origin"] = origin
+        response["Access-Control-Allow-Credentials"] = "true"
+        response["Vary"] = "Origin"
+    return response
+
+
+def _error(message: str, status: int, origin: str | None = None):
+    return _cors(JsonResponse({"ok": False, "error": message}, status=status), origin)
+
+
+@csrf_exempt
+@require_http_methods(["POST", "OPTIONS"])
+def consent_api(request):
+    """Store one banner decision. The body is JSON sent as text/plain (no preflight)."""
+    origin = request.headers.get("Origin")
+    if request.method == "OPTIONS":
+        response = _cors(HttpResponse(status=204), origin)
+        response["Access-Control-Allow-Methods"] = "POST"
+        response["Access-Control-Allow-Headers"] = "Content-Type"
+        response["Access-Control-Max-Age"] = "86400"
+        return response
+    if int(request.headers.get("Content-Length") or 0) > MAX_BODY:
+        return _error("body too large", 413)
+    body = request.read(MAX_BODY + 1)
+    if len(body) > MAX_BODY:
+        return _error("body too large", 413)
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return _error("body must be JSON", 400)
+    info = services.site_info(str(data.get("site", ""))[:20]) if isinstance(data, dict) else None
+    if info is None:
+        return _error("unknown site", 404)
+    if origin and origin != base_url(request) and origin not in info.origins:
+        return _error("origin not registered for this site", 403)
+    ip = truncate_ip(request.META.get("REMOTE_ADDR", ""))
+    if not limiter.allow(ip):
+        return _error("too many requests", 429, origin)
+    consent_id = (request.COOKIES.get(STATE_COOKIE) or "").split(".")[0]
+    if not CONSENT_ID_RE.match(consent_id):
+        consent_id = str(data.get("cid") or "")
+        if not CONSENT_ID_RE.match(consent_id):
+            consent_id = new_consent_id()
+    try:
+        decision = parse_decision(data, site_id=info.id, categories=set(info.categories), consent_id=consent_id, ip=ip)
+    except DecisionError as exc:
+        return _error(str(exc), 400, origin)
+    stored, created = store_decision(decision)
+    if stored.site_id != info.id:
+        return _error("id already used", 409, origin)
+    state = stored.state()
+    response = JsonResponse(
+        {
+            "ok": True,
+            "cid": stored.consent_id,
+            "state": state,
+            "receipt": f"{base_url(request)}/c/{info.key}/receipt/{stored.consent_id}",
+        },
+        status=201 if created else 200,
+    )
+    cross_site = bool(origin) and origin != base_url(request)
+    response.set_cookie(
+        STATE_COOKIE,
+        state,
+        max_age=info.lifetime_days * 86400,
+        domain=info.cookie_domain or None,
+        secure=request.is_secure(),
+        httponly=False,  # the banner reads it; it holds only the random id and the choice
+        samesite="None" if cross_site and request.is_secure() else "Lax",
+    )
+    return _cors(response, origin)
+
+
+def receipt(request, key: str, consent_id: str):
+    """The visitor's own record: every decision stored under their consent id."""
+    site = get_object_or_404(Site.objects.select_related("organisation"), key=key)
+    if not CONSENT_ID_RE.match(consent_id):
+        raise Http404
+    records = list(ConsentRecord.objects.filter(site=site, consent_id=consent_id).order_by("at")[:200])
+    lang = "en" if request.GET.get("lang") == "en" else translation.get_language()
+    with translation.override(lang):
+        response = render(request, "consent/receipt.html", {"site": site, "consent_id": consent_id,
+                                                            "records": records})
+    response["Referrer-Policy"] = "no-referrer"
+    response["X-Robots-Tag"] = "noindex"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# --------------------------------------------------------------------------
+# Newsletter double opt-in
+# --------------------------------------------------------------------------
+
+
+def _lang(request) -> str:
+    wanted = request.POST.get("lang") or request.GET.get("lang") or translation.get_language() or "nb"
+    return "en" if wanted.startswith("en") else "nb"
+
+
+def _frame_ancestors(response, newsletter: NewsletterList):
+    origins = services.register_origins(current_register(newsletter.organisation))
+    response["Content-Security-Policy"] = "frame-ancestors 'self' " + " ".join(sorted(origins))
+    return response
+
+
+@csrf_exempt
+@xframe_options_exempt
+@require_http_methods(["GET", "POST"])
+def newsletter_form(request, key: str):
+    """The embeddable form (GET) and the endpoint any form on the site may post to (POST)."""
+    newsletter = get_object_or_404(NewsletterList.objects.select_related("organisation"), key=key)
+    lang = _lang(request)
+    error = None
+    status = 200
+    with translation.override(lang):
+        if request.method == "POST":
+            email = (request.POST.get("email") or "").strip()[:254]
+            ip = request.META.get("REMOTE_ADDR", "")
+            if request.POST.get("website"):  # honeypot: people leave it empty
+                return render(request, "consent/newsletter_sent.html", {"newsletter": newsletter})
+            if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+                error, status = translation.gettext("Skriv en gyldig e-postadresse."), 400
+            elif request.POST.get("consent") != "yes":
+                error, status = translation.gettext("Kryss av for at du samtykker."), 400
+            elif request.POST.get("version") != newsletter.wording_version(lang):
+                error, status = translation.gettext("Teksten er endret siden du åpnet skjemaet. Les den og prøv igjen."), 400
+            elif not (
+                TokenBucket.authorize(f"nl-ip:{truncate_ip(ip)}", 20, timedelta(hours=1))
+                and TokenBucket.authorize(f"nl-email:{email.lower()}", 3, timedelta(hours=1))
+            ):
+                error, status = translation.gettext("For mange forsøk. Prøv igjen senere."), 429
+            else:
+                services.subscriber_subscribe(newsletter=newsletter, email=email, language=lang, ip=ip,
+                                              base_url=base_url(request), token=secrets.token_urlsafe(32))
+                response = render(request, "consent/newsletter_sent.html", {"newsletter": newsletter})
+                return _frame_ancestors(response, newsletter)
+        response = render(
+            request,
+            "consent/newsletter_form.html",
+            {"newsletter": newsletter, "wording": newsletter.wording(lang), "version": newsletter.wording_version(lang),
+             "lang": lang, "error": error, "email": request.POST.get("email", "")[:254]},
+            status=status,
+        )
+    return _frame_ancestors(response, newsletter)
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def newsletter_confirm(request, token: str):
+    """GET shows a button (mail scanners follow links); POST confirms, once."""
+    subscriber = Subscriber.objects.select_related("newsletter").filter(
+        token_hash=services.hash_token(token), status=Subscriber.Status.PENDING
+    ).first()
+    lang = subscriber.language if subscriber else _lang(request)
+    with translation.override(lang):
+        if request.method == "POST":
+            subscriber = services.subscriber_confirm(token=token, ip=request.META.get("REMOTE_ADDR", ""))
+            return render(request, "consent/newsletter_confirm.html", {"subscriber": subscriber, "done": True},
+                          status=200 if subscriber else 404)
+        wording = subscriber.newsletter.wording(lang) if subscriber else ""
+        return render(request, "consent/newsletter_confirm.html",
+                      {"subscriber": subscriber, "done": False, "wording": wording}, status=200 if subscriber else 404)
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def newsletter_unsubscribe(request, token: str):
+    """The signed link in every e-mail: preferences page (GET), unsubscribe (POST, incl. RFC 8058 one-click)."""
+    subscriber = services.subscriber_from_token(token)
+    if subscriber is None:
+        raise Http404
+    done = False
+    with translation.override(subscriber.language):
+        if request.method == "POST":
+            one_click = request.POST.get("List-Unsubscribe") == "One-Click"
+            services.subscriber_withdraw(subscriber=subscriber, method="one_click" if one_click else "link",
+                                         ip=request.META.get("REMOTE_ADDR", ""))
+            subscriber.refresh_from_db()
+            done = True
+            if one_click:
+                return HttpResponse("unsubscribed", content_type="text/plain")
+        response = render(request, "consent/newsletter_unsubscribe.html", {"subscriber": subscriber, "done": done})
+    response["Referrer-Policy"] = "no-referrer"
+    return response

@@ -1,0 +1,103 @@
+"""What the banner says to the public, in bokmål and English.
+
+These strings are sent to the visitor's browser inside the banner script, which
+picks the language from the page (`<html lang>`), so both languages are here
+rather than in gettext catalogues (which follow the admin user's language).
+"""
+
+from __future__ import annotations
+
+from personvern.core.manifest import parse_duration
+
+# Bump when the wording below changes materially: it is part of the version hash,
+# so every visitor is asked again.
+BANNER_TEXT_VERSION = "1"
+
+BANNER = {
+    "nb": {
+        "title": "Informasjonskapsler",
+        "body": "Vi bruker informasjonskapsler (cookies) og lignende teknologi. De nødvendige trengs for at "
+        "nettstedet skal virke. Andre bruker vi bare hvis du samtykker. Du kan endre eller trekke tilbake "
+        "valget ditt når som helst.",
+        "accept": "Godta alle",
+        "reject": "Avvis alle",
+        "custom": "Tilpass",
+        "save": "Lagre valg",
+        "close": "Lukk",
+        "notice": "Les personvernerklæringen",
+        "always": "Alltid på",
+        "cookies": "Informasjonskapsler",
+        "name": "Navn",
+        "provider": "Leverandør",
+        "purpose": "Formål",
+        "expiry": "Varighet",
+        "gpc": "Nettleseren din sender signalet Global Privacy Control. Vi tolker det som at du avslår "
+        "markedsføring.",
+        "reopen": "Informasjonskapsler",
+        "cid": "Samtykke-ID",
+        "receipt": "Se kvittering",
+    },
+    "en": {
+        "title": "Cookies",
+        "body": "We use cookies and similar technology. The necessary ones are needed for the website to work. "
+        "We use the others only if you consent. You can change or withdraw your choice at any time.",
+        "accept": "Accept all",
+        "reject": "Reject all",
+        "custom": "Customise",
+        "save": "Save choices",
+        "close": "Close",
+        "notice": "Read the privacy notice",
+        "always": "Always on",
+        "cookies": "Cookies",
+        "name": "Name",
+        "provider": "Provider",
+        "purpose": "Purpose",
+        "expiry": "Duration",
+        "gpc": "Your browser sends the Global Privacy Control signal. We take it as a refusal of marketing.",
+        "reopen": "Cookies",
+        "cid": "Consent ID",
+        "receipt": "See receipt",
+    },
+}
+
+CATEGORIES = {
+    "necessary": {
+        "nb": ("Nødvendige", "Trengs for at nettstedet skal virke, for eksempel innlogging og handlekurv."),
+        "en": ("Necessary", "Needed for the website to work, such as login and the shopping cart."),
+    },
+    "functional": {
+        "nb": ("Funksjonelle", "Husker valg du gjør, som språk og innstillinger."),
+        "en": ("Functional", "Remember choices you make, such as language and settings."),
+    },
+    "statistics": {
+        "nb": ("Statistikk", "Hjelper oss å forstå hvordan nettstedet brukes, slik at vi kan gjøre det bedre."),
+        "en": ("Statistics", "Help us understand how the website is used, so that we can improve it."),
+    },
+    "marketing": {
+        "nb": ("Markedsføring", "Brukes til å vise og måle annonser, også på andre nettsteder."),
+        "en": ("Marketing", "Used to show and measure advertising, also on other websites."),
+    },
+}
+
+_UNITS = {
+    "nb": {"years": ("år", "år"), "months": ("måned", "måneder"), "weeks": ("uke", "uker"),
+           "days": ("dag", "dager"), "hours": ("time", "timer"), "minutes": ("minutt", "minutter"),
+           "seconds": ("sekund", "sekunder")},
+    "en": {"years": ("year", "years"), "months": ("month", "months"), "weeks": ("week", "weeks"),
+           "days": ("day", "days"), "hours": ("hour", "hours"), "minutes": ("minute", "minutes"),
+           "seconds": ("second", "seconds")},
+}
+
+
+def duration_text(value: str | None, lang: str) -> str:
+    """'P13M' -> '13 måneder'; 'session' -> 'Økten'."""
+    if not value:
+        return ""
+    if value == "session":
+        return "Økten" if lang == "nb" else "Session"
+    try:
+        parts = parse_duration(value)
+    except ValueError:
+        return value
+    words = [f"{n} {_UNITS[lang][unit][0 if n == 1 else 1]}" for unit, n in parts.items()]
+    return " ".join(words)

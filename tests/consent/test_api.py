@@ -1,0 +1,142 @@
+"""POST /api/consent: the ledger write path."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+
+from personvern.consent.models import ConsentRecord
+
+
+def decision(site_, **kw):
+    body = {
+        "site": site_.key,
+        "id": uuid.uuid4().hex,
+        "choices": {"functional": False, "statistics": True, "marketing": False},
+        "method": "custom",
+        "version": "0123456789ab",
+        "lang": "nb",
+    }
+    body.update(kw)
+    return body
+
+
+def post(client, body, **headers):
+    return client.post("/api/consent", data=json.dumps(body), content_type="text/plain", **headers)
+
+
+def test_it_stores_a_decision_and_sets_the_cookie_from_the_server(client, site):
+    response = post(client, decision(site), REMOTE_ADDR="203.0.113.77")
+    assert response.status_code == 201
+    data = response.json()
+    rec = ConsentRecord.objects.get()
+    assert (rec.statistics, rec.marketing, rec.functional) == (True, False, False)
+    assert rec.ip == "203.0.113.0"
+    assert rec.consent_id == data["cid"] and len(rec.consent_id) == 22
+    cookie = response.cookies["pvc"]
+    assert cookie.value == data["state"]
+    assert int(cookie["max-age"]) == 182 * 86400
+    assert cookie.value.split(".")[3] == "010"
+
+
+def test_it_truncates_ipv6_to_48(client, site):
+    post(client, decision(site), REMOTE_ADDR="2001:db8:abcd:12:1:2:3:4")
+    assert ConsentRecord.objects.get().ip == "2001:db8:abcd::"
+
+
+def test_it_is_idempotent_on_retry(client, site):
+    body = decision(site)
+    first = post(client, body)
+    second = post(client, body)
+    assert (first.status_code, second.status_code) == (201, 200)
+    assert ConsentRecord.objects.count() == 1
+    assert first.json()["state"] == second.json()["state"]
+
+
+def test_it_keeps_the_consent_id_from_the_cookie(client, site):
+    first = post(client, decision(site)).json()
+    second = post(client, decision(site, method="reject_all",
+                                   choices={"functional": False, "statistics": False, "marketing": False})).json()
+    assert first["cid"] == second["cid"]
+    assert ConsentRecord.objects.filter(consent_id=first["cid"]).count() == 2
+
+
+def test_it_rejects_an_unregistered_origin(client, site):
+    response = post(client, decision(site), HTTP_ORIGIN="https://evil.example")
+    assert response.status_code == 403
+    assert not ConsentRecord.objects.exists()
+
+
+def test_it_allows_registered_origins_and_aliases_with_cors(client, site):
+    for origin in ("https://alpha.example", "http://alpha.example"):
+        response = post(client, decision(site), HTTP_ORIGIN=origin)
+        assert response.status_code == 201
+        assert response["Access-Control-Allow-Origin"] == origin
+        assert response["Access-Control-Allow-Credentials"] == "true"
+
+
+def test_it_answers_preflight(client, site):
+    response = client.options("/api/consent", HTTP_ORIGIN="https://alpha.example")
+    assert response.status_code == 204
+    assert response["Access-Control-Allow-Methods"] == "POST"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"id": "not-hex"},
+        {"method": "maybe"},
+        {"version": "x"},
+        {"choices": {"statistics": "yes"}},
+        {"choices": {"spying": True}},
+        {"method": "reject_all", "choices": {"statistics": True}},
+        {"method": "gpc", "choices": {"marketing": True}},
+        {"method": "accept_all", "choices": {"statistics": True}},
+    ],
+)
+def test_it_rejects_invalid_decisions(client, site, change):
+    response = post(client, decision(site, **change))
+    assert response.status_code == 400, response.content
+    assert not ConsentRecord.objects.exists()
+
+
+def test_it_rejects_unknown_site_and_large_bodies(client, site):
+    assert post(client, decision(site, site="nope")).status_code == 404
+    assert post(client, decision(site, pad="x" * 5000)).status_code == 413
+    assert client.post("/api/consent", data="{", content_type="text/plain").status_code == 400
+    assert client.get("/api/consent").status_code == 405
+
+
+def test_it_stores_categories_the_site_does_not_use_as_refused(client, org, site):
+    body = decision(site, method="accept_all", choices={"functional": True, "statistics": True, "marketing": True})
+    assert post(client, body).status_code == 201
+    rec = ConsentRecord.objects.get()
+    assert rec.choices() == {"functional": True, "statistics": True, "marketing": True}
+
+
+def test_it_rate_limits_per_network(client, site, monkeypatch):
+    from personvern.consent import public_views
+
+    monkeypatch.setattr(public_views, "limiter", public_views._Limiter(2))
+    codes = [post(client, decision(site), REMOTE_ADDR="198.51.100.9").status_code for _ in range(3)]
+    assert codes == [201, 201, 429]
+
+
+def test_the_ledger_is_append_only(client, site):
+    post(client, decision(site))
+    rec = ConsentRecord.objects.get()
+    rec.marketing = True
+    with pytest.raises(ValueError):
+        rec.save()
+
+
+def test_the_receipt_shows_the_visitors_decisions(client, site):
+    cid = post(client, decision(site)).json()["cid"]
+    response = client.get(f"/c/{site.key}/receipt/{cid}")
+    assert response.status_code == 200
+    assert cid.encode() in response.content
+    assert response["Cache-Control"] == "no-store"
+    assert client.get(f"/c/{site.key}/receipt/{'x' * 22}").status_code == 200  # nothing stored: says so
+    assert client.get(f"/c/{site.key}/receipt/short").status_code == 404
