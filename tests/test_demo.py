@@ -1,0 +1,67 @@
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from personvern.accounts.models import Membership, Organisation
+from personvern.registry.models import RegisterVersion
+
+SEEDS = {"balcoo", "backe", "bagges", "glasoterapi", "ekko-ipogs"}
+
+
+def test_demo_loads_the_five_example_organisations_idempotently(db, capsys):
+    call_command("demo")
+    call_command("demo")
+    assert set(Organisation.objects.values_list("slug", flat=True)) >= SEEDS
+    assert RegisterVersion.objects.filter(organisation__slug__in=SEEDS).count() == len(SEEDS)
+    assert Membership.objects.filter(user__username="demo", role="owner").count() >= len(SEEDS)
+    out = capsys.readouterr().out
+    assert "password:  personvern-demo" in out
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_serve_starts_web_and_worker_on_a_fresh_database(tmp_path):
+    """What `make demo` does, on an empty var dir: migrate, demo, serve."""
+    exe = str(Path(sys.executable).with_name("personvern"))
+    env = {**os.environ, "PERSONVERN_VAR_DIR": str(tmp_path), "DEBUG": "1"}
+    env.pop("DATABASE_URL", None)
+    for args in (["migrate", "-v0"], ["demo"]):
+        subprocess.run([exe, *args], env=env, check=True, capture_output=True, timeout=180)
+    port = _free_port()
+    server = subprocess.Popen([exe, "serve", f"127.0.0.1:{port}"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                body = urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=2).read().decode()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "the demo server did not start"
+                time.sleep(0.3)
+        assert 'name="password"' in body
+        # the worker ran the periodic jobs at least once
+        import sqlite3
+
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            with sqlite3.connect(tmp_path / "personvern.sqlite3") as con:
+                if con.execute("select count(*) from jobs_periodicrun where last_run is not null").fetchone()[0]:
+                    break
+            time.sleep(0.5)
+        else:
+            pytest.fail("the worker did not run")
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
