@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from pydantic import BaseModel
 
 from personvern.core.manifest import (
     CookieCategory,
@@ -19,6 +20,7 @@ from personvern.core.manifest import (
     LegalBasisCode as B,
     RecipientRole,
     RetentionRule,
+    Text,
     TransferMechanism,
     dump_register,
     load_register,
@@ -61,11 +63,20 @@ def test_each_example_survives_export_and_import(name):
     assert loads_register(dump_register(reg)) == reg
 
 
+def texts_without_english(obj, path=""):
+    if isinstance(obj, Text):
+        return [] if obj.en else [path]
+    if isinstance(obj, BaseModel):
+        fields = type(obj).model_fields
+        return [p for k in fields for p in texts_without_english(getattr(obj, k), f"{path}.{k}")]
+    if isinstance(obj, list):
+        return [p for i, x in enumerate(obj) for p in texts_without_english(x, f"{path}[{i}]")]
+    return []
+
+
 @pytest.mark.parametrize("name", FILES)
-def test_each_example_has_english_for_every_activity_name_and_purpose(name):
-    for a in example(name).activities:
-        assert a.name.en, a.id
-        assert a.purpose is None or a.purpose.en, a.id
+def test_each_example_has_english_for_every_text(name):
+    assert texts_without_english(example(name)) == []
 
 
 def test_balcoo_holds_the_facts_of_its_seed():
