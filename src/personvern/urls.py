@@ -17,6 +17,7 @@ org_patterns = [
     path("requests/", include("personvern.rights.urls")),
     path("consent/", include("personvern.consent.urls")),
     path("data/", include("personvern.datasources.urls")),
+    path("members/", include("personvern.accounts.urls_org")),
 ]
 
 urlpatterns = [

@@ -99,3 +99,18 @@ def two_factor(request):
 def org_list(request):
     memberships = Membership.objects.filter(user=request.user).select_related("organisation")
     return render(request, "accounts/orgs.html", {"memberships": memberships})
+
+
+@login_required
+def org_create(request):
+    from .services import organisation_create
+
+    error = None
+    if request.method == "POST":
+        name = (request.POST.get("name") or "").strip()
+        if not 2 <= len(name) <= 200:
+            error = _("Skriv organisasjonens navn (2–200 tegn).")
+        else:
+            org = organisation_create(name=name, user=request.user, request=request)
+            return redirect("registry:overview", org.slug)
+    return render(request, "accounts/org_new.html", {"error": error}, status=400 if error else 200)
