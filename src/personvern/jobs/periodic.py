@@ -49,13 +49,15 @@ def discover() -> dict[str, Job]:
     return REGISTRY
 
 
-def run_due(now=None) -> list[str]:
+def run_due(now=None, only: set[str] | None = None) -> list[str]:
     """Run every job that is due and not claimed by another worker; return their names."""
     from .models import PeriodicRun
 
     now = now or timezone.now()
     ran = []
     for job in discover().values():
+        if only is not None and job.name not in only:
+            continue
         row, _ = PeriodicRun.objects.get_or_create(name=job.name, defaults={"next_run": now})
         if row.next_run > now:
             continue
