@@ -98,7 +98,7 @@ function send(body, n) {
 }
 
 function choice(all) {
-  var o = {}; K.forEach(function (c) { o[c] = all && cats.indexOf(c) >= 0; }); return o;
+  var o = {}; K.forEach(function (c) { o[c] = !!all && cats.indexOf(c) >= 0; }); return o;
 }
 function click(e) {
   var a = e.target.getAttribute("data-a"), o;
@@ -132,7 +132,7 @@ function table(rows) {
   return h + "</tbody></table></details>";
 }
 function info() {
-  var p = d.getElementById("pvc-i"), id = P.id || cur && cur.id;
+  var p = box && box.querySelector("#pvc-i"), id = P.id || cur && cur.id;
   if (p && id) p.innerHTML = esc(T.cid) + ": <code>" + esc(id) + "</code> <a href='" + esc(C.r + id) + "' target=_blank rel=noopener>" + esc(T.receipt) + "</a>";
 }
 function show(focus) {
