@@ -58,3 +58,38 @@ def version_diff(old: RegisterVersion | None, new: RegisterVersion) -> list[str]
             lineterm="",
         )
     )
+
+
+class StaleVersion(Exception):
+    """The version an edit started from is no longer the current one."""
+
+    def __init__(self, base: int, current: int):
+        self.base, self.current = base, current
+        super().__init__(f"edit based on v{base}, but v{current} is current")
+
+
+def register_save_from(
+    *, org, base: int, register: Register, user=None, message: str = "", request=None
+) -> RegisterVersion:
+    """`register_save`, refused with StaleVersion unless `base` (0: none yet) is still the current number.
+
+    So that a concurrent edit never silently overwrites another.
+    """
+    with transaction.atomic():
+        last = RegisterVersion.objects.select_for_update().filter(organisation=org).order_by("-number").first()
+        current = last.number if last else 0
+        if current != base:
+            raise StaleVersion(base, current)
+        return register_save(org=org, register=register, user=user, message=message, request=request)
+
+
+def version_at(org, number: int) -> RegisterVersion | None:
+    return org.register_versions.filter(number=number).select_related("created_by").first()
+
+
+def previous_version(version: RegisterVersion) -> RegisterVersion | None:
+    return (
+        RegisterVersion.objects.filter(organisation_id=version.organisation_id, number__lt=version.number)
+        .order_by("-number")
+        .first()
+    )
