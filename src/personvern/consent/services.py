@@ -20,7 +20,7 @@ from personvern.registry.services import current_register
 
 from .ledger import truncate_ip
 from .models import OPTIONAL_CATEGORIES, EmailConsentEvent, NewsletterList, Site, Subscriber
-from .texts import BANNER, BANNER_TEXT_VERSION, CATEGORIES, duration_text
+from .texts import BANNER, BANNER_KEYS, BANNER_TEXT_VERSION, CATEGORIES, duration_text
 
 # --------------------------------------------------------------------------
 # The banner: categories, cookie table, version hash, allowed origins
@@ -90,18 +90,19 @@ def banner_config(site: Site, register: Register | None, *, base_url: str) -> di
             [
                 c.name,
                 _provider(register, c.provider),
-                c.purpose.get("nb") if c.purpose else "",
-                c.purpose.get("en") if c.purpose else "",
+                c.purpose.nb if c.purpose else "",
+                c.purpose.en or "" if c.purpose else "",
                 duration_text(c.expiry, "nb"),
                 duration_text(c.expiry, "en"),
             ]
             for c in cookies
         ]
         cats.append([cat, rows])
-    texts = {}
-    for lang in ("nb", "en"):
-        texts[lang] = dict(BANNER[lang])
-        texts[lang]["cats"] = {c: list(CATEGORIES[c][lang]) for c, _ in cats}
+    # The banner reads its texts by position (BANNER_KEYS order, then the category names).
+    texts = {
+        lang: [BANNER[lang][k] for k in BANNER_KEYS] + [[list(CATEGORIES[c][lang]) for c, _ in cats]]
+        for lang in ("nb", "en")
+    }
     return {
         "k": site.key,
         "a": f"{base_url}/api/consent",

@@ -16,9 +16,8 @@ BANNER_TEXT_VERSION = "1"
 BANNER = {
     "nb": {
         "title": "Informasjonskapsler",
-        "body": "Vi bruker informasjonskapsler (cookies) og lignende teknologi. De nødvendige trengs for at "
-        "nettstedet skal virke. Andre bruker vi bare hvis du samtykker. Du kan endre eller trekke tilbake "
-        "valget ditt når som helst.",
+        "body": "Nødvendige informasjonskapsler trengs for at nettstedet skal virke. Andre bruker vi bare hvis "
+        "du samtykker. Du kan endre valget når som helst.",
         "accept": "Godta alle",
         "reject": "Avvis alle",
         "custom": "Tilpass",
@@ -31,16 +30,14 @@ BANNER = {
         "provider": "Leverandør",
         "purpose": "Formål",
         "expiry": "Varighet",
-        "gpc": "Nettleseren din sender signalet Global Privacy Control. Vi tolker det som at du avslår "
-        "markedsføring.",
-        "reopen": "Informasjonskapsler",
+        "gpc": "Nettleseren din sender Global Privacy Control. Vi tolker det som nei til markedsføring.",
         "cid": "Samtykke-ID",
         "receipt": "Se kvittering",
     },
     "en": {
         "title": "Cookies",
-        "body": "We use cookies and similar technology. The necessary ones are needed for the website to work. "
-        "We use the others only if you consent. You can change or withdraw your choice at any time.",
+        "body": "Necessary cookies make the website work. We use the others only if you consent. You can change "
+        "your choice at any time.",
         "accept": "Accept all",
         "reject": "Reject all",
         "custom": "Customise",
@@ -53,29 +50,32 @@ BANNER = {
         "provider": "Provider",
         "purpose": "Purpose",
         "expiry": "Duration",
-        "gpc": "Your browser sends the Global Privacy Control signal. We take it as a refusal of marketing.",
-        "reopen": "Cookies",
+        "gpc": "Your browser sends Global Privacy Control. We take it as a no to marketing.",
         "cid": "Consent ID",
         "receipt": "See receipt",
     },
 }
 
+# The order in which banner.js reads BANNER (T[0] is the title, ...).
+BANNER_KEYS = ("title", "body", "accept", "reject", "custom", "save", "close", "notice", "always", "cookies", "name",
+               "provider", "purpose", "expiry", "gpc", "cid", "receipt")
+
 CATEGORIES = {
     "necessary": {
-        "nb": ("Nødvendige", "Trengs for at nettstedet skal virke, for eksempel innlogging og handlekurv."),
-        "en": ("Necessary", "Needed for the website to work, such as login and the shopping cart."),
+        "nb": ("Nødvendige", "Trengs for at nettstedet skal virke."),
+        "en": ("Necessary", "Needed for the website to work."),
     },
     "functional": {
-        "nb": ("Funksjonelle", "Husker valg du gjør, som språk og innstillinger."),
-        "en": ("Functional", "Remember choices you make, such as language and settings."),
+        "nb": ("Funksjonelle", "Husker valgene dine, som språk."),
+        "en": ("Functional", "Remember your choices, such as language."),
     },
     "statistics": {
-        "nb": ("Statistikk", "Hjelper oss å forstå hvordan nettstedet brukes, slik at vi kan gjøre det bedre."),
-        "en": ("Statistics", "Help us understand how the website is used, so that we can improve it."),
+        "nb": ("Statistikk", "Viser oss hvordan nettstedet brukes."),
+        "en": ("Statistics", "Show us how the website is used."),
     },
     "marketing": {
-        "nb": ("Markedsføring", "Brukes til å vise og måle annonser, også på andre nettsteder."),
-        "en": ("Marketing", "Used to show and measure advertising, also on other websites."),
+        "nb": ("Markedsføring", "Viser og måler annonser, også på andre nettsteder."),
+        "en": ("Marketing", "Show and measure ads, also on other websites."),
     },
 }
 

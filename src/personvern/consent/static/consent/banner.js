@@ -14,7 +14,7 @@ if (!P.stub) gtag("consent", "default", gcm({}));
 
 /* The choice: the server's cookie (pvc=id.version.time.bits.method) or, when newer, the local copy. */
 function read() {
-  var m = d.cookie.match(/(?:^|; )pvc=([^;]+)/), a = parse(m && decodeURIComponent(m[1])), b;
+  var m = d.cookie.match(/(?:^|;\s*)pvc=([^;]+)/), a = parse(m && decodeURIComponent(m[1])), b;
   try { b = parse(localStorage.getItem("pvc")); } catch (e) { }
   return a && b ? (b.t > a.t ? b : a) : a || b;
 }
@@ -28,7 +28,7 @@ function gcm(g) {
   var a = g.statistics ? "granted" : "denied", m = g.marketing ? "granted" : "denied", f = g.functional ? "granted" : "denied";
   return { ad_storage: m, ad_user_data: m, ad_personalization: m, analytics_storage: a, functionality_storage: f, personalization_storage: f, security_storage: "granted" };
 }
-function esc(s) { return String(s == null ? "" : s).replace(/[&<>"']/g, function (c) { return "&#" + c.charCodeAt(0) + ";"; }); }
+function esc(s) { return String(s == null ? "" : s).replace(/[&<>\x22\x27]/g, function (c) { return "&#" + c.charCodeAt(0) + ";"; }); }
 function rid() {
   var b = new Uint8Array(16), h = ""; crypto.getRandomValues(b);
   for (var i = 0; i < 16; i++) h += (b[i] + 256).toString(16).slice(1);
@@ -123,8 +123,8 @@ function click(e) {
 
 function table(rows) {
   if (!rows.length) return "";
-  var h = "<details><summary>" + esc(T.cookies) + " (" + rows.length + ")</summary><table><thead><tr><th scope=col>" +
-    [T.name, T.provider, T.purpose, T.expiry].map(esc).join("</th><th scope=col>") + "</th></tr></thead><tbody>";
+  var h = "<details><summary>" + esc(T[9]) + " (" + rows.length + ")</summary><table><thead><tr><th scope=col>" +
+    [T[10], T[11], T[12], T[13]].map(esc).join("</th><th scope=col>") + "</th></tr></thead><tbody>";
   rows.forEach(function (r) {
     var en = lang == "en";
     h += "<tr><td>" + [r[0], r[1], en && r[3] || r[2], en ? r[5] : r[4]].map(esc).join("</td><td>") + "</td></tr>";
@@ -133,22 +133,22 @@ function table(rows) {
 }
 function info() {
   var p = box && box.querySelector("#pvc-i"), id = P.id || cur && cur.id;
-  if (p && id) p.innerHTML = esc(T.cid) + ": <code>" + esc(id) + "</code> <a href='" + esc(C.r + id) + "' target=_blank rel=noopener>" + esc(T.receipt) + "</a>";
+  if (p && id) p.innerHTML = esc(T[15]) + ": <code>" + esc(id) + "</code> <a href='" + esc(C.r + id) + "' target=_blank rel=noopener>" + esc(T[16]) + "</a>";
 }
 function show(focus) {
   if (box) return;
-  var back = ok, h = "<h2 id=pvc-t>" + esc(T.title) + "</h2>" + (back ? "<button type=button class=pvc-x data-a=x aria-label='" + esc(T.close) + "'>&times;</button>" : "") +
-    "<p>" + esc(T.body) + " <a href='" + esc(C.n) + "'>" + esc(T.notice) + "</a></p>" +
-    (gpc ? "<p class=pvc-g>" + esc(T.gpc) + "</p>" : "") +
-    "<div class=pvc-bs><button type=button class=pvc-b data-a=all>" + esc(T.accept) + "</button><button type=button class=pvc-b data-a=none>" + esc(T.reject) +
-    "</button><button type=button class=pvc-b data-a=cust aria-expanded=false aria-controls=pvc-c>" + esc(T.custom) + "</button></div><div id=pvc-c hidden tabindex=-1>";
-  C.c.forEach(function (x) {
-    var c = x[0], t = T.cats[c], id = "pvc-" + c;
-    h += "<div class=pvc-k>" + (c == "necessary" ? "<p><strong>" + esc(t[0]) + "</strong> (" + esc(T.always) + ")" :
+  var back = ok, h = "<h2 id=pvc-t>" + esc(T[0]) + "</h2>" + (back ? "<button type=button class=pvc-x data-a=x aria-label='" + esc(T[6]) + "'>&times;</button>" : "") +
+    "<p>" + esc(T[1]) + " <a href='" + esc(C.n) + "'>" + esc(T[7]) + "</a></p>" +
+    (gpc ? "<p class=pvc-g>" + esc(T[14]) + "</p>" : "") +
+    "<div class=pvc-bs><button type=button class=pvc-b data-a=all>" + esc(T[2]) + "</button><button type=button class=pvc-b data-a=none>" + esc(T[3]) +
+    "</button><button type=button class=pvc-b data-a=cust aria-expanded=false aria-controls=pvc-c>" + esc(T[4]) + "</button></div><div id=pvc-c hidden tabindex=-1>";
+  C.c.forEach(function (x, j) {
+    var c = x[0], t = T[17][j], id = "pvc-" + c;
+    h += "<div class=pvc-k>" + (c == "necessary" ? "<p><strong>" + esc(t[0]) + "</strong> (" + esc(T[8]) + ")" :
       "<p><input type=checkbox id=" + id + " name=" + c + " aria-describedby=" + id + "-d" + (back && has(c) ? " checked" : "") +
       "><label for=" + id + ">" + esc(t[0]) + "</label>") + "</p><p id=" + id + "-d>" + esc(t[1]) + "</p>" + table(x[1]) + "</div>";
   });
-  h += "<button type=button class=pvc-b data-a=save>" + esc(T.save) + "</button></div><p id=pvc-i></p>";
+  h += "<button type=button class=pvc-b data-a=save>" + esc(T[5]) + "</button></div><p id=pvc-i></p>";
   box = d.createElement("div");
   box.id = "pvc"; box.className = "pvc"; box.lang = lang;
   box.setAttribute("role", "region"); box.setAttribute("aria-labelledby", "pvc-t");
@@ -167,13 +167,12 @@ function close() {
 }
 P.open = function () { opener = d.activeElement; show(1); };
 P.has = has;
-P.state = function () { return ok ? cur : null; };
 
 function start() {
   var st = d.createElement("style"); st.nonce = nonce; st.textContent = C.s; d.head.appendChild(st);
   if (C.b && !preview) {
-    reopen = d.createElement("button"); reopen.type = "button"; reopen.className = "pvc-re"; reopen.textContent = T.reopen;
-    reopen.setAttribute("aria-label", T.reopen + ": " + T.custom); reopen.onclick = P.open; reopen.hidden = true;
+    reopen = d.createElement("button"); reopen.type = "button"; reopen.className = "pvc-re"; reopen.textContent = T[0];
+    reopen.setAttribute("aria-label", T[0] + ": " + T[4]); reopen.onclick = P.open; reopen.hidden = true;
     d.body.appendChild(reopen);
   }
   d.addEventListener("click", function (e) {
