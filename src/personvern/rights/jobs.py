@@ -1,0 +1,104 @@
+"""Background work for rights requests, run by `personvern worker` (and `personvern serve`).
+
+Reminders go to the people who handle requests 7 and 2 days before the deadline
+in force and on the day after it was missed. Each (request, kind, deadline) is
+sent once: the Reminder row's unique constraint is the lock, so overlapping
+runs or several workers never send the same reminder twice. An extension
+moves the deadline, and the new deadline gets its own reminders.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from personvern.audit.service import record
+from personvern.jobs.periodic import periodic
+
+from .models import OPEN_STATES, Reminder, Request
+from .services import packages_expire, responsible_emails
+
+SUBJECTS = {
+    Reminder.Kind.DAYS_7: "Frist om 7 dager: {ref} ({org})",
+    Reminder.Kind.DAYS_2: "Frist om 2 dager: {ref} ({org})",
+    Reminder.Kind.MISSED: "FRISTEN ER OVERSITTET: {ref} ({org})",
+}
+
+
+def due_kind(days_left: int) -> str | None:
+    """Which reminder is due with this many days left (late runs still send the latest one due)."""
+    if days_left < 0:
+        return Reminder.Kind.MISSED
+    if days_left <= 2:
+        return Reminder.Kind.DAYS_2
+    if days_left <= 7:
+        return Reminder.Kind.DAYS_7
+    return None
+
+
+def _body(req: Request, kind: str, days: int, url: str) -> str:
+    if kind == Reminder.Kind.MISSED:
+        head = (
+            f"Fristen for forespørsel {req.reference} gikk ut {req.due_on:%d.%m.%Y}. Svar den registrerte straks; "
+            "et svar etter fristen er et brudd på personvernforordningen artikkel 12(3)."
+        )
+    else:
+        head = f"Forespørsel {req.reference} må besvares innen {req.due_on:%d.%m.%Y} ({days} dager igjen)."
+    open_tasks = [t for t in req.tasks.all() if t.status == "open"]
+    lines = [head, "", f"Type: {req.get_type_display()}", f"Status: {req.get_state_display()}"]
+    if open_tasks:
+        lines += ["", "Åpne oppgaver:"] + [
+            f"- {t.system_name}" + (f" ({t.assignee_role_name or t.assignee_role})" if t.assignee_role else "")
+            for t in open_tasks
+        ]
+    lines += ["", url, ""]
+    return "\n".join(lines)
+
+
+def send_reminders(today=None) -> int:
+    from django.conf import settings
+    from django.urls import reverse
+
+    today = today or timezone.localdate()
+    sent = 0
+    horizon = today + timedelta(days=7)
+    qs = Request.objects.select_related("organisation").prefetch_related("tasks")
+    for req in qs.filter(state__in=OPEN_STATES, due_on__lte=horizon):
+        days = (req.due_on - today).days
+        kind = due_kind(days)
+        if kind is None:
+            continue
+        # A late run catches up with the latest reminder only, never with older ones.
+        if Reminder.objects.filter(request=req, due_on=req.due_on, kind=kind).exists():
+            continue
+        to = responsible_emails(req.organisation)
+        url = settings.SITE_URL + reverse("rights:detail", kwargs={"org": req.organisation.slug, "ref": req.reference})
+        subject = SUBJECTS[kind].format(ref=req.reference, org=req.organisation.name)
+        try:
+            with transaction.atomic():  # the row and the mail together: a failed send is retried next run
+                Reminder.objects.create(request=req, kind=kind, due_on=req.due_on, recipients=len(to))
+                if to:
+                    EmailMultiAlternatives(subject, _body(req, kind, days, url), to=to).send()
+        except IntegrityError:  # another worker got there first
+            continue
+        record(
+            "rights.reminder_sent",
+            organisation=req.organisation,
+            obj=req,
+            data={"reference": req.reference, "kind": kind, "due_on": req.due_on.isoformat(), "recipients": len(to)},
+        )
+        sent += 1
+    return sent
+
+
+@periodic(every=timedelta(hours=1))
+def rights_reminders() -> str:
+    return f"sent {send_reminders()} reminder(s)"
+
+
+@periodic(every=timedelta(hours=1))
+def rights_expire_exports() -> str:
+    return f"deleted {packages_expire()} expired export package(s)"

@@ -1,0 +1,361 @@
+"""Letters to the requester, in bokmål and English, per request type and outcome, filled from the register.
+
+Plain text (sent by e-mail and shown to staff before sending). Personal data of
+the requester appear only as the name in the greeting.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from personvern.core.manifest import Activity, Register, parse_duration
+
+DATATILSYNET = {
+    "name": "Datatilsynet",
+    "postal": "Postboks 458 Sentrum, 0105 Oslo",
+    "email": "postkasse@datatilsynet.no",
+    "web": "https://www.datatilsynet.no",
+}
+
+TYPE_NAMES = {
+    "access": ("innsyn", "access"),
+    "rectification": ("retting", "rectification"),
+    "erasure": ("sletting", "erasure"),
+    "restriction": ("begrensning av behandling", "restriction of processing"),
+    "objection": ("innsigelse mot behandling", "objection to processing"),
+    "portability": ("dataportabilitet", "data portability"),
+    "withdraw_consent": ("tilbaketrekking av samtykke", "withdrawal of consent"),
+    "other": ("henvendelse om personopplysninger", "request about personal data"),
+}
+
+# What we did, per type, for a completed request (Art. 15-22, 7(3)).
+DONE = {
+    "access": (
+        "Her er svaret på innsynsbegjæringen din etter personvernforordningen artikkel 15: en kopi av "
+        "opplysningene vi har om deg, og opplysninger om hvordan vi behandler dem.",
+        "Here is our answer to your access request under Article 15 GDPR: a copy of the data we hold "
+        "about you, and information about how we process them.",
+    ),
+    "rectification": (
+        "Vi har rettet eller fullstendiggjort opplysningene om deg slik du ba om (artikkel 16), og vi har "
+        "varslet dem vi har utlevert opplysningene til (artikkel 19).",
+        "We have corrected or completed your data as you asked (Article 16) and told those we disclosed "
+        "them to (Article 19).",
+    ),
+    "erasure": (
+        "Vi har slettet opplysningene om deg (artikkel 17), unntatt det loven krever at vi tar vare på "
+        "(artikkel 17(3)); det er listet nedenfor, og blir slettet når plikten faller bort. Vi har varslet "
+        "dem vi har utlevert opplysningene til (artikkel 19).",
+        "We have erased your data (Article 17), except what the law requires us to keep (Article 17(3)); "
+        "that is listed below and will be erased when the duty ends. We have told those we disclosed the "
+        "data to (Article 19).",
+    ),
+    "restriction": (
+        "Vi har begrenset behandlingen av opplysningene om deg (artikkel 18): de blir bare lagret. Vi sier "
+        "fra til deg før begrensningen oppheves.",
+        "We have restricted the processing of your data (Article 18): they are only stored. We will tell "
+        "you before the restriction is lifted.",
+    ),
+    "objection": (
+        "Vi har tatt innsigelsen din til følge (artikkel 21). Innsigelse mot direkte markedsføring blir "
+        "alltid tatt til følge: vi bruker ikke lenger opplysningene om deg til markedsføring.",
+        "We have upheld your objection (Article 21). An objection to direct marketing is always upheld: we "
+        "no longer use your data for marketing.",
+    ),
+    "portability": (
+        "Her er opplysningene du har gitt oss, i et strukturert, maskinlesbart format (JSON og CSV), "
+        "etter artikkel 20.",
+        "Here are the data you provided to us, in a structured, machine-readable format (JSON and CSV), "
+        "under Article 20.",
+    ),
+    "withdraw_consent": (
+        "Vi har registrert at du har trukket tilbake samtykket ditt (artikkel 7(3)), og vi har stoppet "
+        "behandlingen som bygde på det. Behandlingen før tilbaketrekkingen er fortsatt lovlig.",
+        "We have recorded that you withdrew your consent (Article 7(3)) and stopped the processing based on "
+        "it. Processing before the withdrawal remains lawful.",
+    ),
+    "other": (
+        "Vi har behandlet henvendelsen din.",
+        "We have dealt with your request.",
+    ),
+}
+
+RIGHTS = (
+    "Du har rett til innsyn, retting, sletting, begrensning, dataportabilitet og til å protestere mot "
+    "behandlingen (artikkel 15-21), og til å trekke tilbake samtykke når som helst (artikkel 7(3)).",
+    "You have the right of access, rectification, erasure, restriction, data portability and to object to "
+    "the processing (Articles 15-21), and to withdraw consent at any time (Article 7(3)).",
+)
+
+COMPLAINT = (
+    "Du kan klage til Datatilsynet, {postal}, {web}, eller til tilsynsmyndigheten der du bor eller "
+    "arbeider (artikkel 77).",
+    "You may complain to Datatilsynet (the Norwegian Data Protection Authority), {postal}, {web}, or to the "
+    "supervisory authority where you live or work (Article 77).",
+)
+
+COURTS = (
+    "Du kan også bringe saken inn for domstolene (artikkel 79).",
+    "You may also take the matter to the courts (Article 79).",
+)
+
+REFUSAL_GROUNDS = {
+    "cannot_identify": (
+        "Vi kan ikke identifisere deg i opplysningene vi har (artikkel 11(2) og 12(2)). Hvis du gir oss "
+        "flere opplysninger som gjør det mulig, behandler vi kravet.",
+        "We cannot identify you in the data we hold (Articles 11(2) and 12(2)). If you give us more "
+        "information that makes it possible, we will deal with the request.",
+    ),
+    "unfounded": (
+        "Kravet er åpenbart grunnløst (artikkel 12(5)).",
+        "The request is manifestly unfounded (Article 12(5)).",
+    ),
+    "excessive": (
+        "Kravet er urimelig, særlig fordi det gjentas (artikkel 12(5)).",
+        "The request is excessive, in particular because of its repetitive character (Article 12(5)).",
+    ),
+    "exception": (
+        "Et unntak i loven gjelder for kravet.",
+        "An exception in the law applies to the request.",
+    ),
+    "no_data": (
+        "Vi behandler ingen opplysninger om deg.",
+        "We do not process any data about you.",
+    ),
+    "other": ("", ""),
+}
+
+
+def _i(lang: str) -> int:
+    return 1 if lang == "en" else 0
+
+
+def _t(text, lang: str) -> str:
+    return text.get(lang) if text is not None else ""
+
+
+def duration_text(value: str | None, lang: str) -> str:
+    if not value:
+        return ""
+    try:
+        parts = parse_duration(value)
+    except ValueError:
+        return value
+    units = {
+        "years": ("år", "år", "year", "years"),
+        "months": ("måned", "måneder", "month", "months"),
+        "weeks": ("uke", "uker", "week", "weeks"),
+        "days": ("dag", "dager", "day", "days"),
+        "hours": ("time", "timer", "hour", "hours"),
+        "minutes": ("minutt", "minutter", "minute", "minutes"),
+        "seconds": ("sekund", "sekunder", "second", "seconds"),
+    }
+    out = []
+    for key, n in parts.items():
+        one, many = units[key][2:] if lang == "en" else units[key][:2]
+        out.append(f"{n} {one if n == 1 else many}")
+    return (" and " if lang == "en" else " og ").join(out)
+
+
+def activity_facts(register: Register, activity: Activity, lang: str) -> dict:
+    """Art. 15(1)(a)-(h) for one activity, as plain strings."""
+    recipients = []
+    for rid in activity.recipients:
+        r = register.recipient(rid)
+        if r is None:
+            continue
+        line = f"{r.name} ({r.country})"
+        if r.transfer is not None:
+            line += f" – {r.transfer.mechanism.value}" + (f" {r.transfer.reference}" if r.transfer.reference else "")
+        recipients.append(line)
+    retention = ""
+    if activity.retention is not None:
+        retention = _t(activity.retention.description, lang) or duration_text(activity.retention.period, lang)
+        if activity.retention.law:
+            retention += f" ({activity.retention.law})"
+    source = ""
+    if activity.source is not None and not activity.source.from_data_subject:
+        source = _t(activity.source.description, lang) or ("Not from you" if lang == "en" else "Ikke fra deg")
+    automated = ""
+    if activity.automated_decision.exists:
+        automated = _t(activity.automated_decision.logic, lang)
+    return {
+        "id": activity.id,
+        "name": _t(activity.name, lang),
+        "purpose": _t(activity.purpose, lang),
+        "categories": [_t(c, lang) for c in activity.data_categories],
+        "recipients": recipients,
+        "retention": retention,
+        "source": source,
+        "automated_decision": automated,
+    }
+
+
+@dataclass
+class Letter:
+    subject: str
+    body: str
+
+
+def _labels(lang: str) -> dict:
+    if lang == "en":
+        return {
+            "purpose": "Purpose", "categories": "Categories of data", "recipients": "Recipients",
+            "retention": "Retention", "source": "Source", "automated": "Automated decision-making",
+            "none": "none", "hello": "Dear {name},", "regards": "Kind regards,", "ref": "Reference",
+            "processing": "How we process your data",
+            "kept": "Kept because the law requires it",
+        }
+    return {
+        "purpose": "Formål", "categories": "Opplysninger", "recipients": "Mottakere",
+        "retention": "Lagringstid", "source": "Kilde", "automated": "Automatiserte avgjørelser",
+        "none": "ingen", "hello": "Hei {name},", "regards": "Vennlig hilsen", "ref": "Referanse",
+        "processing": "Slik behandler vi opplysningene dine",
+        "kept": "Tatt vare på fordi loven krever det",
+    }
+
+
+def _footer(register: Register | None, org_name: str, lang: str) -> list[str]:
+    L = _labels(lang)
+    controller = register.controller.legal_name if register else org_name
+    return ["", L["regards"], controller]
+
+
+def _complaint_lines(lang: str) -> list[str]:
+    i = _i(lang)
+    return [COMPLAINT[i].format(**DATATILSYNET), COURTS[i]]
+
+
+def _answer_subject(req, i: int) -> str:
+    kind = TYPE_NAMES[req.type][i]
+    return f"Svar på krav om {kind} ({req.reference})" if i == 0 else f"Answer to your request for {kind} ({req.reference})"
+
+
+def _closing(req, register: Register | None, lang: str) -> list[str]:
+    """Complaint and court routes, the reference and the signature: the end of every letter."""
+    return _complaint_lines(lang) + ["", f"{_labels(lang)['ref']}: {req.reference}"] + _footer(
+        register, req.organisation.name, lang
+    )
+
+
+def answer_letter(req, register: Register | None, lang: str, *, activities: list[str] | None = None,
+                  kept: list[str] | None = None, download_url: str = "") -> Letter:
+    """The answer to a completed request. `activities`: ids of the activities that touch the person."""
+    i, L = _i(lang), _labels(lang)
+    subject = _answer_subject(req, i)
+    lines = [L["hello"].format(name=req.name), "", DONE[req.type][i]]
+    if req.type in ("access", "portability") and download_url:
+        lines += [
+            "",
+            (
+                "Last ned opplysningene her (lenken virker én gang og utløper om {days} dager):\n{url}"
+                if i == 0
+                else "Download your data here (the link works once and expires in {days} days):\n{url}"
+            ).format(url=download_url, days=_export_days()),
+        ]
+    if kept:
+        lines += ["", L["kept"] + ":"] + [f"- {k}" for k in kept]
+    if req.type == "access" and register is not None:
+        lines += ["", L["processing"], "=" * len(L["processing"])]
+        chosen = [a for a in register.activities if activities is None or a.id in activities]
+        for activity in chosen:
+            f = activity_facts(register, activity, lang)
+            lines += ["", f["name"]]
+            lines.append(f"  {L['purpose']}: {f['purpose'] or '-'}")
+            lines.append(f"  {L['categories']}: {', '.join(f['categories']) or '-'}")
+            lines.append(f"  {L['recipients']}: {', '.join(f['recipients']) or L['none']}")
+            lines.append(f"  {L['retention']}: {f['retention'] or '-'}")
+            if f["source"]:
+                lines.append(f"  {L['source']}: {f['source']}")
+            if f["automated_decision"]:
+                lines.append(f"  {L['automated']}: {f['automated_decision']}")
+    lines += ["", RIGHTS[i]] + _closing(req, register, lang)
+    return Letter(subject, "\n".join(lines) + "\n")
+
+
+def refusal_letter(req, register: Register | None, lang: str) -> Letter:
+    """Art. 12(4): reasons, the right to complain to Datatilsynet, and to the courts."""
+    i, L = _i(lang), _labels(lang)
+    subject = _answer_subject(req, i)
+    intro = (
+        "Vi kan ikke etterkomme kravet ditt, av disse grunnene:"
+        if i == 0
+        else "We cannot comply with your request, for these reasons:"
+    )
+    lines = [L["hello"].format(name=req.name), "", intro, ""]
+    ground = REFUSAL_GROUNDS.get(req.refusal_ground, ("", ""))[i]
+    if ground:
+        lines.append(ground)
+    lines.append(req.refusal_reasons.strip())
+    if req.excessive_justification.strip():
+        lines += ["", req.excessive_justification.strip()]
+    lines += [""] + _closing(req, register, lang)
+    return Letter(subject, "\n".join(lines) + "\n")
+
+
+def extension_letter(req, register: Register | None, lang: str) -> Letter:
+    """Art. 12(3): the extension and its reasons, sent within the first month."""
+    i, L = _i(lang), _labels(lang)
+    subject = (
+        f"Vi trenger mer tid til kravet ditt ({req.reference})"
+        if i == 0
+        else f"We need more time for your request ({req.reference})"
+    )
+    due = req.due_on.strftime("%d.%m.%Y") if i == 0 else req.due_on.isoformat()
+    text = (
+        f"Vi forlenger fristen for å svare med {req.extension_months} måned(er), til {due} "
+        "(personvernforordningen artikkel 12(3)). Grunnen er:"
+        if i == 0
+        else f"We are extending the time to answer by {req.extension_months} month(s), to {due} "
+        "(Article 12(3) GDPR). The reason is:"
+    )
+    lines = [L["hello"].format(name=req.name), "", text, "", req.extension_reasons.strip(), ""]
+    lines += _closing(req, register, lang)
+    return Letter(subject, "\n".join(lines) + "\n")
+
+
+RECEIPT = (
+    {
+        "subject": "Vi har mottatt kravet ditt om {kind} ({ref})",
+        "hello": "Hei {name},",
+        "received": "Vi har mottatt kravet ditt om {kind} til {org}. Referansen er {ref}.",
+        "due": "Vi svarer så snart vi kan, og senest {due}.",
+        "link": "Bekreft at det er du som har sendt kravet ved å åpne denne lenken. Vi gjør ingenting med "
+        "kravet, og gir ikke ut opplysninger, før du har bekreftet. Lenken virker én gang og i {hours} timer:",
+        "not_you": "Hvis det ikke var deg som sendte kravet, kan du se bort fra denne e-posten.",
+    },
+    {
+        "subject": "We have received your request for {kind} ({ref})",
+        "hello": "Dear {name},",
+        "received": "We have received your request for {kind} to {org}. The reference is {ref}.",
+        "due": "We will answer as soon as we can, and by {due} at the latest.",
+        "link": "Please confirm that you sent the request by opening this link. We do nothing with the request, "
+        "and disclose no data, until you have confirmed. The link works once and for {hours} hours:",
+        "not_you": "If you did not send this request, you can ignore this e-mail.",
+    },
+)
+
+
+def receipt_letter(req, lang: str, *, verify_url: str = "", hours: int = 72) -> Letter:
+    """Receipt with the reference, and the identity link when there is one."""
+    i = _i(lang)
+    values = {
+        "kind": TYPE_NAMES[req.type][i],
+        "ref": req.reference,
+        "name": req.name,
+        "org": req.organisation.name,
+        "due": req.first_due_on.strftime("%d.%m.%Y") if i == 0 else req.first_due_on.isoformat(),
+        "hours": hours,
+    }
+    t = {key: text.format(**values) for key, text in RECEIPT[i].items()}
+    lines = [t["hello"], "", t["received"], t["due"]]
+    if verify_url:
+        lines += ["", t["link"], verify_url]
+    lines += ["", t["not_you"]]
+    return Letter(t["subject"], "\n".join(lines) + "\n")
+
+
+def _export_days() -> int:
+    from django.conf import settings
+
+    return int(getattr(settings, "RIGHTS_EXPORT_DAYS", 14))

@@ -1,0 +1,689 @@
+"""Rights request workflows (HackSoft style: `<entity>_<action>(*, ...)`). Views stay thin.
+
+Every change of state writes a RequestEvent (the request's own history) and an
+audit event (ids and counts only, never the requester's data).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_noop
+
+from personvern.accounts.models import CAPABILITIES, ROLE_RANK, Membership
+from personvern.audit.service import record
+from personvern.core import deadlines
+from personvern.registry.services import current_register
+
+from . import letters
+from .export import build_zip, export_add_rows, package_delete_file, package_read, package_store  # noqa: F401
+from .models import (
+    OPEN_STATES,
+    Channel,
+    ExportPackage,
+    RefusalGround,
+    Request,
+    RequestEvent,
+    RequestType,
+    State,
+    Task,
+)
+
+log = logging.getLogger(__name__)
+
+VERIFY_SALT = "personvern.rights.verify"
+DOWNLOAD_SALT = "personvern.rights.download"
+EXPORT_TYPES = (RequestType.ACCESS, RequestType.PORTABILITY)
+
+
+class RightsError(ValueError):
+    """A step the law or the workflow does not allow; the message says why (shown to staff)."""
+
+
+class TokenError(Exception):
+    """A link that is forged, expired, already used, or for another organisation."""
+
+    def __init__(self, reason: str):
+        self.reason = reason  # "invalid" | "expired" | "used"
+        super().__init__(reason)
+
+
+def verify_max_age() -> timedelta:
+    return timedelta(hours=int(getattr(settings, "RIGHTS_VERIFY_HOURS", 72)))
+
+
+def _hash(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def _event(req: Request, kind: str, *, user=None, note: str = "") -> RequestEvent:
+    return RequestEvent.objects.create(request=req, kind=kind, state=req.state, actor=user, note=note)
+
+
+def _audit(action: str, req: Request, *, user=None, request=None, ip: str | None = None, **data) -> None:
+    record(
+        f"rights.{action}",
+        request=request,
+        actor=user,
+        organisation=req.organisation,
+        obj=req,
+        ip=ip,
+        data={"reference": req.reference, "state": req.state, **data},
+    )
+
+
+def _set_state(req: Request, state: str) -> None:
+    req.state = state
+
+
+def _local_date(moment: datetime):
+    return timezone.localdate(moment)
+
+
+def _link(name: str, org_slug: str, token: str, lang: str, base_url: str | None) -> str:
+    path = reverse(f"rights_public:{name}_{lang}", kwargs={"org": org_slug, "token": token})
+    return f"{(base_url or settings.SITE_URL).rstrip('/')}{path}"
+
+
+def _send(to: str, letter: letters.Letter) -> bool:
+    if not to:
+        return False
+    try:
+        EmailMultiAlternatives(letter.subject, letter.body, to=[to]).send()
+    except Exception:  # the request is stored; staff see that the mail failed and can resend
+        log.exception("could not send rights mail")
+        return False
+    return True
+
+
+# --------------------------------------------------------------------------
+# Receipt and identity
+# --------------------------------------------------------------------------
+
+
+def request_submit(
+    *,
+    org,
+    type: str,
+    name: str,
+    email: str = "",
+    phone: str = "",
+    customer_number: str = "",
+    message: str = "",
+    language: str = "nb",
+    channel: str = Channel.FORM,
+    received_at: datetime | None = None,
+    user=None,
+    request=None,
+    ip: str | None = None,
+    base_url: str | None = None,
+    send_link: bool = True,
+) -> Request:
+    """Register a request (from the public form, or by staff with the date it was received).
+
+    A request from the form gets a receipt with a single-use identity link by
+    e-mail; nothing is disclosed or executed before the link is used (or staff
+    record a manual identity check).
+    """
+    if type not in RequestType.values:
+        raise RightsError("unknown request type")
+    if channel not in Channel.values:
+        raise RightsError("unknown channel")
+    now = timezone.now()
+    received_at = received_at or now
+    if received_at > now + timedelta(minutes=5):
+        raise RightsError(gettext_noop("Mottatt-datoen kan ikke være i fremtiden."))
+    received_on = _local_date(received_at)
+    first = deadlines.deadline(received_on)
+    with transaction.atomic():
+        req = Request.objects.create(
+            organisation=org,
+            type=type,
+            channel=channel,
+            language="en" if language == "en" else "nb",
+            name=name.strip()[:200],
+            email=email.strip()[:254],
+            phone=phone.strip()[:40],
+            customer_number=customer_number.strip()[:60],
+            message=message.strip()[:5000],
+            received_at=received_at,
+            received_on=received_on,
+            first_due_on=first,
+            due_on=first,
+            created_by=user,
+        )
+        _event(req, "submitted", user=user, note=channel)
+        _audit("request_submitted", req, user=user, request=request, ip=ip, type=type, channel=channel)
+    token = ""
+    if req.email and send_link:
+        token = _issue_verification(req, user=user, request=request)
+    verify_url = _link("verify", org.slug, token, req.language, base_url) if token else ""
+    if req.email:
+        _send(req.email, letters.receipt_letter(req, req.language, verify_url=verify_url,
+                                                hours=int(verify_max_age().total_seconds() // 3600)))
+    return req
+
+
+def _issue_verification(req: Request, *, user=None, request=None) -> str:
+    nonce = secrets.token_urlsafe(18)
+    token = signing.dumps([req.pk, nonce], salt=VERIFY_SALT, compress=True)
+    with transaction.atomic():
+        req.verify_nonce = _hash(nonce)
+        req.verification_sent_at = timezone.now()
+        if req.state == State.RECEIVED:
+            _set_state(req, State.AWAITING_VERIFICATION)
+        req.save(update_fields=["verify_nonce", "verification_sent_at", "state"])
+        _event(req, "verification_sent", user=user)
+        _audit("verification_sent", req, user=user, request=request)
+    return token
+
+
+def request_send_verification(*, req: Request, user=None, request=None, base_url: str | None = None) -> str:
+    """(Re)send the identity link; any earlier link stops working."""
+    if req.is_verified:
+        raise RightsError(gettext_noop("Identiteten er allerede bekreftet."))
+    if not req.email:
+        raise RightsError(gettext_noop("Forespørselen har ingen e-postadresse."))
+    if not req.is_open:
+        raise RightsError(gettext_noop("Forespørselen er avsluttet."))
+    token = _issue_verification(req, user=user, request=request)
+    url = _link("verify", req.organisation.slug, token, req.language, base_url)
+    _send(req.email, letters.receipt_letter(req, req.language, verify_url=url,
+                                            hours=int(verify_max_age().total_seconds() // 3600)))
+    return token
+
+
+def _load_token(token: str, salt: str, max_age: timedelta, queryset, **lookup):
+    """(row, nonce) for a signed [pk, nonce] link; TokenError when forged, expired or not found."""
+    try:
+        pk, nonce = signing.loads(token, salt=salt, max_age=max_age)
+    except signing.SignatureExpired:
+        raise TokenError("expired") from None
+    except (signing.BadSignature, ValueError, TypeError):
+        raise TokenError("invalid") from None
+    row = queryset.filter(pk=pk, **lookup).first() if isinstance(pk, int) else None
+    if row is None or not isinstance(nonce, str):
+        raise TokenError("invalid")
+    return row, nonce
+
+
+def request_from_token(*, org, token: str, for_update: bool = False) -> Request:
+    """The request a verification link points to, or TokenError (forged, expired, used, other org)."""
+    qs = Request.objects.select_related("organisation")
+    req, nonce = _load_token(token, VERIFY_SALT, verify_max_age(), qs.select_for_update() if for_update else qs,
+                             organisation=org)
+    if not req.verify_nonce or not secrets.compare_digest(req.verify_nonce, _hash(nonce)):
+        raise TokenError("used")
+    return req
+
+
+def request_verify(*, org, token: str, ip: str | None = None) -> Request:
+    """Use the identity link (once): the request is verified and its tasks are created."""
+    with transaction.atomic():
+        req = request_from_token(org=org, token=token, for_update=True)
+        req.verify_nonce = ""
+        req.verified_at = timezone.now()
+        req.verification_method = "email"
+        if req.state in (State.RECEIVED, State.AWAITING_VERIFICATION):
+            _set_state(req, State.VERIFIED)
+        req.save(update_fields=["verify_nonce", "verified_at", "verification_method", "state"])
+        _event(req, "verified", note="email")
+        _audit("request_verified", req, ip=ip, method="email")
+        tasks_create(req=req)
+    return req
+
+
+def request_verify_manually(*, req: Request, note: str, user, request=None) -> Request:
+    """Staff record an identity check made another way (phone, in person, letter), with a note."""
+    if not note.strip():
+        raise RightsError(gettext_noop("Skriv hvordan identiteten ble bekreftet."))
+    if req.is_verified:
+        raise RightsError(gettext_noop("Identiteten er allerede bekreftet."))
+    if not req.is_open:
+        raise RightsError(gettext_noop("Forespørselen er avsluttet."))
+    with transaction.atomic():
+        req.verify_nonce = ""
+        req.verified_at = timezone.now()
+        req.verification_method = "manual"
+        req.verification_note = note.strip()
+        if req.state in (State.RECEIVED, State.AWAITING_VERIFICATION):
+            _set_state(req, State.VERIFIED)
+        req.save(update_fields=["verify_nonce", "verified_at", "verification_method", "verification_note", "state"])
+        _event(req, "verified", user=user, note="manual")
+        _audit("request_verified", req, user=user, request=request, method="manual")
+        tasks_create(req=req)
+    return req
+
+
+# --------------------------------------------------------------------------
+# Tasks from the register
+# --------------------------------------------------------------------------
+
+CHECKLISTS = {
+    RequestType.ACCESS: [
+        gettext_noop("Søk etter personen (navn, e-post, kundenummer)"),
+        gettext_noop("Hent ut opplysningene (eksport eller skjermbilde)"),
+        gettext_noop("Fjern opplysninger om andre personer (art. 15(4))"),
+    ],
+    RequestType.RECTIFICATION: [
+        gettext_noop("Finn opplysningene"),
+        gettext_noop("Rett eller fullstendiggjør dem (art. 16)"),
+        gettext_noop("Varsle mottakere (art. 19)"),
+    ],
+    RequestType.ERASURE: [
+        gettext_noop("Finn opplysningene"),
+        gettext_noop("Sjekk lovpålagt oppbevaring (art. 17(3), f.eks. bokføringsloven)"),
+        gettext_noop("Slett eller anonymiser resten"),
+        gettext_noop("Varsle mottakere (art. 19)"),
+    ],
+    RequestType.RESTRICTION: [
+        gettext_noop("Finn opplysningene"),
+        gettext_noop("Merk dem som begrenset: bare lagring (art. 18)"),
+        gettext_noop("Varsle mottakere (art. 19)"),
+    ],
+    RequestType.OBJECTION: [
+        gettext_noop("Finn opplysningene"),
+        gettext_noop("Stopp behandlingen; direkte markedsføring stoppes alltid (art. 21(3))"),
+        gettext_noop("Dokumenter avveiningen hvis behandlingen fortsetter (art. 21(1))"),
+    ],
+    RequestType.PORTABILITY: [
+        gettext_noop("Finn opplysningene personen har gitt oss"),
+        gettext_noop("Eksporter dem maskinlesbart (JSON/CSV)"),
+    ],
+    RequestType.WITHDRAW_CONSENT: [
+        gettext_noop("Finn samtykket"),
+        gettext_noop("Registrer tilbaketrekkingen"),
+        gettext_noop("Stopp behandlingen som bygde på samtykket"),
+    ],
+    RequestType.OTHER: [
+        gettext_noop("Vurder henvendelsen"),
+        gettext_noop("Gjør det som trengs"),
+    ],
+}
+MADE_PUBLIC_STEP = gettext_noop("Varsle andre som har fått opplysningene offentliggjort (art. 17(2))")
+
+
+def tasks_create(*, req: Request) -> list[Task]:
+    """One task per system in the current register (from each activity's systems),
+    assigned to the responsible role of the first activity that uses it."""
+    register = current_register(req.organisation)
+    if register is None or req.tasks.exists():
+        return list(req.tasks.all())
+    by_system: OrderedDict[str, dict] = OrderedDict()
+    for activity in register.activities:
+        for system_id in activity.systems:
+            entry = by_system.setdefault(system_id, {"activities": [], "role": None, "public": False})
+            entry["activities"].append(activity.id)
+            if entry["role"] is None and activity.responsible_role:
+                entry["role"] = activity.responsible_role
+            entry["public"] = entry["public"] or activity.made_public
+    tasks = []
+    for system_id, entry in by_system.items():
+        system = register.system(system_id)
+        role = register.role(entry["role"]) if entry["role"] else None
+        steps = list(CHECKLISTS[RequestType(req.type)])
+        if req.type == RequestType.ERASURE and entry["public"]:
+            steps.append(MADE_PUBLIC_STEP)
+        tasks.append(
+            Task(
+                request=req,
+                system_id=system_id,
+                system_name=system.name if system else system_id,
+                activities=entry["activities"],
+                assignee_role=entry["role"] or "",
+                assignee_role_name=role.name.nb if role else "",
+                checklist=[{"text": s, "done": False} for s in steps],
+            )
+        )
+    Task.objects.bulk_create(tasks)
+    _event(req, "tasks_created", note=str(len(tasks)))
+    _audit("tasks_created", req, tasks=len(tasks))
+    return list(req.tasks.all())
+
+
+def task_complete(
+    *,
+    task: Task,
+    user,
+    note: str,
+    evidence: str = "",
+    status: str = Task.Status.DONE,
+    checked: list[int] | None = None,
+    request=None,
+) -> Task:
+    """Close a task. Done by hand it takes a note and evidence (what was run, a ticket, an export)."""
+    req = task.request
+    if not req.is_verified:
+        raise RightsError(gettext_noop("Identiteten må bekreftes før noe gjøres."))
+    if not req.is_open:
+        raise RightsError(gettext_noop("Forespørselen er avsluttet."))
+    if status not in (Task.Status.DONE, Task.Status.NOT_APPLICABLE, Task.Status.KEPT):
+        raise RightsError("unknown status")
+    if status == Task.Status.KEPT and req.type != RequestType.ERASURE:
+        raise RightsError("kept is for erasure requests")
+    if not note.strip():
+        raise RightsError(gettext_noop("Skriv et notat om hva som ble gjort."))
+    has_rows = req.export_rows.filter(system_id=task.system_id).exists()
+    if status != Task.Status.NOT_APPLICABLE and not evidence.strip() and not has_rows:
+        raise RightsError(gettext_noop("Oppgi dokumentasjon (f.eks. saksnummer, spørring eller eksport)."))
+    checked = set(range(len(task.checklist))) if checked is None else set(checked)
+    with transaction.atomic():
+        task.checklist = [dict(item, done=i in checked) for i, item in enumerate(task.checklist)]
+        task.status = status
+        task.note = note.strip()
+        task.evidence = evidence.strip()
+        task.completed_by = user
+        task.completed_at = timezone.now()
+        task.save()
+        if req.state == State.VERIFIED:
+            _set_state(req, State.IN_PROGRESS)
+            req.save(update_fields=["state"])
+        _event(req, "task_completed", user=user, note=f"{task.system_id}: {status}")
+        _audit("task_completed", req, user=user, request=request, task=task.pk, system=task.system_id, status=status)
+    return task
+
+
+def task_reopen(*, task: Task, user, request=None) -> Task:
+    if not task.request.is_open:
+        raise RightsError(gettext_noop("Forespørselen er avsluttet."))
+    task.status = Task.Status.OPEN
+    task.completed_at = None
+    task.save(update_fields=["status", "completed_at"])
+    _event(task.request, "task_reopened", user=user, note=task.system_id)
+    _audit("task_reopened", task.request, user=user, request=request, task=task.pk)
+    return task
+
+
+# --------------------------------------------------------------------------
+# Waiting, extension, refusal, fee
+# --------------------------------------------------------------------------
+
+
+def request_wait(*, req: Request, user, note: str, request=None) -> Request:
+    """Waiting on the requester (e.g. to say which data they mean). The deadline keeps running."""
+    if not req.is_open:
+        raise RightsError(gettext_noop("Forespørselen er avsluttet."))
+    if not note.strip():
+        raise RightsError(gettext_noop("Skriv hva vi venter på."))
+    req.state = State.WAITING_ON_REQUESTER
+    req.save(update_fields=["state"])
+    _event(req, "waiting", user=user, note=note.strip())
+    _audit("request_waiting", req, user=user, request=request)
+    return req
+
+
+def request_resume(*, req: Request, user, request=None) -> Request:
+    if req.state != State.WAITING_ON_REQUESTER:
+        raise RightsError(gettext_noop("Forespørselen venter ikke på den registrerte."))
+    if req.extension_months:
+        req.state = State.EXTENDED
+    else:
+        req.state = State.IN_PROGRESS if req.is_verified else State.AWAITING_VERIFICATION
+    req.save(update_fields=["state"])
+    _event(req, "resumed", user=user)
+    _audit("request_resumed", req, user=user, request=request)
+    return req
+
+
+def request_extend(
+    *,
+    req: Request,
+    user,
+    reasons: str,
+    months: int = deadlines.EXTENSION_MONTHS,
+    notified_at: datetime | None = None,
+    request=None,
+    send: bool = True,
+) -> Request:
+    """Extend by one or two further months (Art. 12(3)): only with reasons, only once, and only if
+    the requester is told by the first deadline. With `send`, the notice goes by e-mail now;
+    otherwise `notified_at` is when staff told the requester (e.g. by letter)."""
+    if not req.is_open:
+        raise RightsError(gettext_noop("Forespørselen er avsluttet."))
+    if req.extension_months:
+        raise RightsError(gettext_noop("Fristen er allerede forlenget."))
+    if send and not req.email:
+        raise RightsError(gettext_noop("Forespørselen har ingen e-postadresse; oppgi når den registrerte ble varslet."))
+    notified_at = timezone.now() if send or notified_at is None else notified_at
+    if notified_at > timezone.now() + timedelta(minutes=5):
+        raise RightsError(gettext_noop("Varslingstidspunktet kan ikke være i fremtiden."))
+    try:
+        new_due = deadlines.check_extension(
+            req.received_on, reasons=reasons, notified=_local_date(notified_at), extra_months=months
+        )
+    except deadlines.ExtensionError as exc:
+        raise RightsError(str(exc)) from None
+    with transaction.atomic():
+        req.extension_reasons = reasons.strip()
+        req.extension_months = months
+        req.extension_notified_at = notified_at
+        req.due_on = new_due
+        req.state = State.EXTENDED
+        req.save(update_fields=["extension_reasons", "extension_months", "extension_notified_at", "due_on", "state"])
+        _event(req, "extended", user=user, note=f"+{months}")
+        _audit("request_extended", req, user=user, request=request, months=months, due_on=new_due.isoformat())
+    if send:
+        _send(req.email, letters.extension_letter(req, current_register(req.organisation), req.language))
+    return req
+
+
+def request_refuse(
+    *,
+    req: Request,
+    user,
+    ground: str,
+    reasons: str,
+    excessive_justification: str = "",
+    request=None,
+    send: bool = True,
+) -> Request:
+    """Refuse with reasons; the letter tells of Datatilsynet and the courts (Art. 12(4)).
+    Manifestly unfounded or excessive (Art. 12(5)) needs a recorded justification."""
+    if not req.is_open:
+        raise RightsError(gettext_noop("Forespørselen er avsluttet."))
+    if ground not in RefusalGround.values:
+        raise RightsError("unknown ground")
+    if not reasons.strip():
+        raise RightsError(gettext_noop("Et avslag må begrunnes (art. 12(4))."))
+    if ground in (RefusalGround.UNFOUNDED, RefusalGround.EXCESSIVE) and not excessive_justification.strip():
+        raise RightsError(
+            gettext_noop("Skriv hvorfor kravet er åpenbart grunnløst eller urimelig; det er vi som må vise det.")
+        )
+    if req.type == RequestType.OBJECTION and ground == RefusalGround.OTHER:
+        pass  # allowed (compelling grounds, Art. 21(1)); a direct-marketing objection is never refused in practice
+    with transaction.atomic():
+        req.refusal_ground = ground
+        req.refusal_reasons = reasons.strip()
+        req.excessive_justification = excessive_justification.strip()
+        letter = letters.refusal_letter(req, current_register(req.organisation), req.language)
+        req.answer_text = letter.body
+        req.answered_at = timezone.now()
+        req.state = State.REFUSED
+        req.verify_nonce = ""
+        req.save()
+        _event(req, "refused", user=user, note=ground)
+        _audit("request_refused", req, user=user, request=request, ground=ground, on_time=req.answered_on_time)
+    if send:
+        _send(req.email, letter)
+    return req
+
+
+def request_charge_fee(*, req: Request, user, fee_nok: int, justification: str, request=None) -> Request:
+    """Art. 12(5)(a): a reasonable fee only for unfounded/excessive requests, with a recorded justification."""
+    if not justification.strip():
+        raise RightsError(gettext_noop("Et gebyr krever en begrunnelse (art. 12(5))."))
+    if fee_nok <= 0 or fee_nok > 10_000:
+        raise RightsError(gettext_noop("Gebyret må være et rimelig beløp."))
+    req.fee_nok = fee_nok
+    req.excessive_justification = justification.strip()
+    req.save(update_fields=["fee_nok", "excessive_justification"])
+    _event(req, "fee", user=user, note=str(fee_nok))
+    _audit("request_fee", req, user=user, request=request, fee_nok=fee_nok)
+    return req
+
+
+# --------------------------------------------------------------------------
+# Answer and export
+# --------------------------------------------------------------------------
+
+
+def answer_preview(req: Request, *, download_url: str = "") -> letters.Letter:
+    register = current_register(req.organisation)
+    done = [t for t in req.tasks.all() if t.status in (Task.Status.DONE, Task.Status.KEPT)]
+    activities = sorted({a for t in done for a in t.activities}) if done else None
+    kept = []
+    for t in req.tasks.all():
+        if t.status == Task.Status.KEPT:
+            laws = {a.retention.law for a in (register.activities if register else [])
+                    if a.id in t.activities and a.retention and a.retention.law}
+            kept.append(t.system_name + (f" ({', '.join(sorted(laws))})" if laws else ""))
+    return letters.answer_letter(req, register, req.language, activities=activities, kept=kept or None,
+                                 download_url=download_url)
+
+
+def package_issue(*, req: Request, user=None, request=None) -> tuple[ExportPackage, str]:
+    """Build the ZIP, store it encrypted and return (package, single-use download token)."""
+    content = build_zip(req, current_register(req.organisation), req.language)
+    nonce = secrets.token_urlsafe(18)
+    with transaction.atomic():
+        package = package_store(req, content)
+        package.token_hash = _hash(nonce)
+        package.save(update_fields=["token_hash"])
+        _event(req, "export_created", user=user)
+        _audit("export_created", req, user=user, request=request, package=package.pk, size=package.size)
+    token = signing.dumps([package.pk, nonce], salt=DOWNLOAD_SALT, compress=True)
+    return package, token
+
+
+def request_complete(*, req: Request, user, request=None, base_url: str | None = None, send: bool = True) -> Request:
+    """Answer the request: all tasks closed, identity verified; for access and portability
+    an export package with a single-use, expiring link goes with the letter."""
+    if not req.is_open:
+        raise RightsError(gettext_noop("Forespørselen er avsluttet."))
+    if not req.is_verified:
+        raise RightsError(gettext_noop("Identiteten må bekreftes før vi svarer med opplysninger."))
+    if req.tasks.filter(status=Task.Status.OPEN).exists():
+        raise RightsError(gettext_noop("Alle oppgaver må være lukket først."))
+    url = ""
+    if req.type in EXPORT_TYPES:
+        _package, token = package_issue(req=req, user=user, request=request)
+        url = _link("download", req.organisation.slug, token, req.language, base_url)
+    letter = answer_preview(req, download_url=url)
+    with transaction.atomic():
+        req.answer_text = letter.body.replace(url, "[lenke]") if url else letter.body
+        req.answered_at = timezone.now()
+        req.state = State.COMPLETED
+        req.save(update_fields=["answer_text", "answered_at", "state"])
+        _event(req, "completed", user=user)
+        _audit("request_completed", req, user=user, request=request, on_time=req.answered_on_time)
+    if send:
+        _send(req.email, letter)
+    return req
+
+
+def package_from_token(*, org, token: str, for_update: bool = False) -> ExportPackage:
+    qs = ExportPackage.objects.select_related("request__organisation")
+    package, nonce = _load_token(token, DOWNLOAD_SALT, timedelta(days=_export_days()),
+                                 qs.select_for_update() if for_update else qs, request__organisation=org)
+    if package.deleted_at is not None or package.expires_at <= timezone.now():
+        raise TokenError("expired")
+    if package.downloaded_at is not None or not package.token_hash or not secrets.compare_digest(
+        package.token_hash, _hash(nonce)
+    ):
+        raise TokenError("used")
+    if not package.request.is_verified:
+        raise TokenError("invalid")
+    return package
+
+
+def package_download(*, org, token: str, ip: str | None = None) -> tuple[ExportPackage, bytes]:
+    """Use the download link (once). The file is deleted as soon as it has been read."""
+    with transaction.atomic():
+        package = package_from_token(org=org, token=token, for_update=True)
+        content = package_read(package)
+        package.downloaded_at = timezone.now()
+        package.save(update_fields=["downloaded_at"])
+        package_delete_file(package)
+        _event(package.request, "export_downloaded")
+        _audit("export_downloaded", package.request, ip=ip, package=package.pk)
+    return package, content
+
+
+def packages_expire(now: datetime | None = None) -> int:
+    """Delete export files whose link has expired (the platform keeps its own retention promise)."""
+    now = now or timezone.now()
+    count = 0
+    for package in ExportPackage.objects.select_related("request__organisation").filter(
+        deleted_at__isnull=True, expires_at__lte=now
+    ):
+        package_delete_file(package)
+        _audit("export_expired", package.request, package=package.pk)
+        count += 1
+    return count
+
+
+def _export_days() -> int:
+    return int(getattr(settings, "RIGHTS_EXPORT_DAYS", 14))
+
+
+# --------------------------------------------------------------------------
+# Overview and reminders
+# --------------------------------------------------------------------------
+
+
+def inbox(org, *, include_closed: bool = False):
+    qs = Request.objects.filter(organisation=org).prefetch_related("tasks")
+    if not include_closed:
+        qs = qs.filter(state__in=OPEN_STATES)
+    return qs.order_by("due_on", "received_at")
+
+
+@dataclass
+class OnTime:
+    answered: int
+    on_time: int
+    open_overdue: int
+
+    @property
+    def percent(self) -> int | None:
+        return round(100 * self.on_time / self.answered) if self.answered else None
+
+
+def on_time_figure(org, today=None) -> OnTime:
+    """Requests answered (completed or refused) by their deadline, and open ones past it."""
+    today = today or timezone.localdate()
+    answered = on_time = 0
+    for answered_at, due_on in Request.objects.filter(organisation=org, answered_at__isnull=False).values_list(
+        "answered_at", "due_on"
+    ):
+        answered += 1
+        on_time += int(timezone.localdate(answered_at) <= due_on)
+    overdue = Request.objects.filter(organisation=org, state__in=OPEN_STATES, due_on__lt=today).count()
+    return OnTime(answered, on_time, overdue)
+
+
+def responsible_emails(org) -> list[str]:
+    """The people who handle requests: members with the handle_requests capability."""
+    need = ROLE_RANK[CAPABILITIES["handle_requests"]]
+    roles = [r for r, rank in ROLE_RANK.items() if rank >= need]
+    return sorted(
+        {
+            m.user.email
+            for m in Membership.objects.select_related("user").filter(
+                Q(organisation=org) & Q(role__in=roles) & Q(user__is_active=True)
+            )
+            if m.user.email
+        }
+    )
