@@ -1,0 +1,643 @@
+"""Rights requests against a connected database: access, erasure, rectification and
+restriction of one person's rows, found through the dataset map and the foreign keys.
+
+Set-based throughout: the rows of a person are collected with one query per table and
+traversal round, and every write is one statement per table (the primary keys bound as
+an IN list), so the cost does not grow with one statement per row. Identity values are
+always bound parameters. Nothing here writes an audit record: every result says which
+tables were touched and how many rows, never the values, and the caller audits that."""
+
+from __future__ import annotations
+
+import datetime as dt
+import graphlib
+import hashlib
+import hmac
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import phonenumbers
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from personvern.connectors.datamap import (
+    ColumnErasure,
+    DataMap,
+    Edge,
+    IdentityKind,
+    check_against_schema,
+    connection_collation,
+    edges,
+    hold_clause,
+    is_flag,
+    primary_key,
+    restricted_clause,
+    restriction_table,
+    row_key,
+)
+from personvern.connectors.engine import ConnectorError, _short, reflect
+
+CHUNK = 1000  # primary keys per statement; a person rarely has more rows in one table
+Key = tuple  # a row's primary key values
+
+# ----------------------------------------------------------------- results
+
+
+@dataclass
+class AccessResult:
+    rows: dict[str, list[dict[str, Any]]]  # the person's rows per table (the export package)
+    counts: dict[str, int]  # what was touched, for the audit trail
+    queries: int
+    seconds: float
+
+
+@dataclass
+class TableOutcome:
+    table: str
+    found: int = 0
+    deleted: int = 0
+    masked: int = 0  # kept with personal columns masked (table erasure 'mask')
+    held: int = 0  # kept under legal hold, non-kept columns masked
+    kept_referenced: int = 0  # masked instead of deleted: other rows still point at them
+    skipped_restricted: int = 0
+    columns_masked: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Verification:
+    """After the erasure: rows still matching the identity, per table.column. Matches in
+    columns a legal hold keeps, and in restricted rows, are expected and listed apart."""
+
+    identity_matches: dict[str, int]
+    held_matches: dict[str, int]
+    restricted_matches: dict[str, int]  # left alone on purpose (restricted rows)
+    unmasked_rows: dict[str, int]
+    ok: bool
+
+
+@dataclass
+class EraseResult:
+    dry_run: bool
+    tables: list[TableOutcome]
+    verification: Verification | None
+    statements: int
+    seconds: float
+
+    @property
+    def counts(self) -> dict[str, dict[str, int]]:
+        return {
+            t.table: {k: v for k, v in vars(t).items() if isinstance(v, int) and v}
+            for t in self.tables
+            if t.found
+        }
+
+
+@dataclass
+class ChangeResult:
+    """Rectification or restriction: rows changed per table."""
+
+    dry_run: bool
+    changed: dict[str, int]
+    not_applicable: list[str]
+    seconds: float
+
+
+# --------------------------------------------------------------- identities
+
+
+def identity_variants(kind: str, value: str) -> list[str]:
+    """The spellings one identity value may be stored under, all bound as parameters:
+    e-mail in its own and lower case, a phone number in the usual Norwegian formats."""
+    value = value.strip()
+    variants = [value]
+    if kind == IdentityKind.EMAIL:
+        variants.append(value.lower())
+    elif kind == IdentityKind.PHONE:
+        try:
+            number = phonenumbers.parse(value, "NO")
+        except phonenumbers.NumberParseException:
+            number = None
+        if number is not None:
+            national = str(number.national_number)
+            e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+            international = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+            variants += [e164, international, national, f"00{e164[1:]}"]
+            if len(national) == 8:  # Norwegian mobile grouping 412 34 567 and 41 23 45 67
+                grouped = [f"{national[:3]} {national[3:5]} {national[5:]}", " ".join(national[i : i + 2] for i in range(0, 8, 2))]
+                variants += grouped + [f"+{number.country_code} {g}" for g in grouped]
+    elif kind == IdentityKind.FODSELSNUMMER:
+        digits = "".join(ch for ch in value if ch.isdigit())
+        variants += [digits, f"{digits[:6]} {digits[6:]}"]
+    return list(dict.fromkeys(v for v in variants if v))
+
+
+def _check_identity(datamap: DataMap, identity: Mapping[str, str]) -> dict[str, str]:
+    if not identity:
+        raise ConnectorError("give at least one identity value, e.g. {'email': 'ola@example.no'}")
+    known = datamap.identity_kinds()
+    clean: dict[str, str] = {}
+    for kind, value in identity.items():
+        if kind not in known:
+            hint = ", ".join(sorted(known)) or "none; mark identity columns in the map"
+            raise ConnectorError(f"the dataset map has no column that identifies a person by '{kind}' (it has: {hint})")
+        if not isinstance(value, str) or not value.strip():
+            raise ConnectorError(f"the identity value for '{kind}' is empty")
+        if len(value) > 500:
+            raise ConnectorError(f"the identity value for '{kind}' is too long to be one")
+        clean[kind] = value
+    return clean
+
+
+# --------------------------------------------------------------- collection
+
+
+@dataclass
+class Context:
+    datamap: DataMap
+    metadata: sa.MetaData
+    links: list[Edge]
+
+    def table(self, name: str) -> sa.Table:
+        return self.metadata.tables[name]
+
+    def pk(self, name: str) -> list[sa.Column]:
+        return primary_key(self.datamap, self.table(name))
+
+
+def prepare(engine: Engine, datamap: DataMap) -> Context:
+    """The reflected schema (cached per engine) checked against the map."""
+    metadata = reflect(engine)
+    problems = check_against_schema(datamap, metadata)
+    if problems:
+        raise ConnectorError("the dataset map does not fit the database:\n  " + "\n  ".join(problems))
+    return Context(datamap, metadata, edges(datamap, metadata))
+
+
+def _in(columns: list[sa.Column], values: list[tuple]) -> sa.ColumnElement[bool]:
+    if len(columns) == 1:
+        return columns[0].in_([v[0] for v in values])
+    return sa.tuple_(*columns).in_(values)
+
+
+def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class Collector:
+    """Breadth-first walk from the identity columns along every relationship, both
+    directions, one query per table per round."""
+
+    def __init__(self, ctx: Context, conn: Connection, lock: bool = False):
+        self.ctx = ctx
+        self.conn = conn
+        self.lock = lock and conn.dialect.name != "sqlite"
+        self.found: dict[str, dict[Key, dict[str, Any]]] = {}
+        self.queries = 0
+
+    def _fetch(self, table_name: str, conditions: list[sa.ColumnElement[bool]]) -> dict[Key, dict[str, Any]]:
+        table = self.ctx.table(table_name)
+        pk_names = [c.name for c in self.ctx.pk(table_name)]
+        query = sa.select(table).where(sa.or_(*conditions))
+        if self.lock:
+            query = query.with_for_update()
+        self.queries += 1
+        new: dict[Key, dict[str, Any]] = {}
+        known = self.found.setdefault(table_name, {})
+        for row in self.conn.execute(query).mappings():
+            key = tuple(row[name] for name in pk_names)
+            if key not in known:
+                known[key] = dict(row)
+                new[key] = known[key]
+        return new
+
+    def run(self, identity: Mapping[str, str]) -> dict[str, dict[Key, dict[str, Any]]]:
+        seeds: dict[str, list[sa.ColumnElement[bool]]] = {}
+        for kind, value in identity.items():
+            variants = identity_variants(kind, value)
+            for table_name, column in self.ctx.datamap.identity_columns(kind):
+                seeds.setdefault(table_name, []).append(self.ctx.table(table_name).c[column].in_(variants))
+        frontier = {name: self._fetch(name, conds) for name, conds in seeds.items()}
+        while any(frontier.values()):
+            wanted: dict[str, list[sa.ColumnElement[bool]]] = {}
+            for edge in self.ctx.links:
+                # parent rows found -> their children; child rows found -> their parents
+                for source, source_cols, target, target_cols in (
+                    (edge.parent, edge.parent_cols, edge.child, edge.child_cols),
+                    (edge.child, edge.child_cols, edge.parent, edge.parent_cols),
+                ):
+                    rows = frontier.get(source)
+                    if not rows or source == target:
+                        continue
+                    values = {tuple(r[c] for c in source_cols) for r in rows.values()}
+                    values = sorted((v for v in values if None not in v), key=repr)
+                    cols = [self.ctx.table(target).c[c] for c in target_cols]
+                    for chunk in _chunks(values):
+                        wanted.setdefault(target, []).append(_in(cols, chunk))
+            frontier = {name: self._fetch(name, conds) for name, conds in wanted.items()}
+        return {name: rows for name, rows in self.found.items() if rows}
+
+
+def access(engine: Engine, datamap: DataMap, identity: Mapping[str, str]) -> AccessResult:
+    """Every row about the person, across the map, for the export package."""
+    started = time.perf_counter()
+    identity = _check_identity(datamap, identity)
+    ctx = prepare(engine, datamap)
+    try:
+        with engine.connect() as conn:
+            collector = Collector(ctx, conn)
+            found = collector.run(identity)
+            conn.rollback()
+    except SQLAlchemyError as exc:
+        raise ConnectorError(f"access failed: {_short(exc)}") from None
+    rows = {name: [_jsonable(r) for r in found[name].values()] for name in ctx.datamap.tables if name in found}
+    return AccessResult(rows, {n: len(r) for n, r in rows.items()}, collector.queries, time.perf_counter() - started)
+
+
+def _jsonable(row: Mapping[str, Any]) -> dict[str, Any]:
+    out = {}
+    for key, value in row.items():
+        if isinstance(value, (dt.date, dt.datetime, dt.time)):
+            value = value.isoformat()
+        elif isinstance(value, bytes):
+            value = value.hex()
+        elif value is not None and not isinstance(value, (str, int, float, bool)):
+            value = str(value)  # Decimal and the like, exactly as the database holds them
+        out[key] = value
+    return out
+
+
+# ------------------------------------------------------------------- erasure
+
+
+def keyed_hash(key: bytes, value: Any, length: int | None) -> str:
+    digest = hmac.new(key, str(value).encode(), hashlib.sha256).hexdigest()
+    return digest[: min(64, length)] if length else digest
+
+
+def _mask_values(
+    table: sa.Table, masks: Mapping[str, ColumnErasure], rows: Iterable[Mapping[str, Any]], hash_key: bytes | None
+) -> dict[str, Any]:
+    """SET clause values: NULL, a fixed value, or a keyed hash as one CASE over the
+    values the rows hold (the hash is computed here, the statement stays one per table)."""
+    values: dict[str, Any] = {}
+    rows = list(rows)
+    for name, erasure in masks.items():
+        column = table.c[name]
+        if erasure.action == "set_null":
+            values[name] = None
+        elif erasure.action == "fixed":
+            values[name] = erasure.value
+        else:
+            if hash_key is None:
+                raise ConnectorError(f"{table.name}.{name} is erased with a keyed hash; give the hash key")
+            length = getattr(column.type, "length", None)
+            mapping = {r[name]: keyed_hash(hash_key, r[name], length) for r in rows if r[name] is not None}
+            if mapping:
+                values[name] = sa.case(mapping, value=column, else_=column)
+    return values
+
+
+def _child_order(ctx: Context, names: Iterable[str]) -> list[str]:
+    """Tables with children before their parents (declared foreign keys)."""
+    names = list(names)
+    sorter = graphlib.TopologicalSorter({name: set() for name in names})
+    for edge in ctx.links:
+        if edge.declared and edge.child != edge.parent and edge.child in names and edge.parent in names:
+            sorter.add(edge.parent, edge.child)
+    try:
+        return list(sorter.static_order())
+    except graphlib.CycleError:
+        return names
+
+
+def _select_keys(conn: Connection, ctx: Context, name: str, keys: list[Key], clause) -> set[Key]:
+    pk = ctx.pk(name)
+    out: set[Key] = set()
+    for chunk in _chunks(keys):
+        out.update(tuple(r) for r in conn.execute(sa.select(*pk).where(_in(pk, chunk), clause)))
+    return out
+
+
+def _referencing_children(ctx: Context, table: sa.Table) -> list[sa.ColumnElement[bool]]:
+    """NOT EXISTS conditions: no row of any table (in the map or not) points at the row."""
+    conditions = []
+    for other in ctx.metadata.tables.values():
+        if other is table:
+            continue  # self references would need MySQL's derived-table workaround
+        for fk in other.foreign_key_constraints:
+            if fk.referred_table is table:
+                match = sa.and_(*(c == table.c[e.column.name] for c, e in zip(fk.columns, fk.elements)))
+                conditions.append(~sa.exists().where(match))
+    return conditions
+
+
+def erase(
+    engine: Engine,
+    datamap: DataMap,
+    identity: Mapping[str, str],
+    *,
+    now: dt.datetime | None = None,
+    hash_key: bytes | None = None,
+    dry_run: bool = False,
+    include_restricted: bool = False,
+) -> EraseResult:
+    """Delete or mask the person's rows in foreign-key order, in one transaction.
+
+    Rows under a legal hold keep the hold's columns and lose the rest; when the hold has
+    ended the table's erasure applies. Restricted rows are left alone unless
+    include_restricted. A dry run runs the same statements and rolls back, so its figures
+    are exact. The verification runs after the commit, as a separate query."""
+    started = time.perf_counter()
+    identity = _check_identity(datamap, identity)
+    ctx = prepare(engine, datamap)
+    now = now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    if datamap.needs_hash_key() and hash_key is None:
+        raise ConnectorError("the dataset map erases some columns with a keyed hash; give hash_key")
+    statements = 0
+    outcomes: dict[str, TableOutcome] = {}
+    masked_keys: dict[str, tuple[set[Key], dict[str, ColumnErasure]]] = {}
+    try:
+        with engine.connect() as conn:
+            trans = conn.begin()
+            _short_lock_wait(conn)
+            collector = Collector(ctx, conn, lock=True)
+            found = collector.run(identity)
+            statements += collector.queries
+            held: dict[str, set[Key]] = {}
+            restricted: dict[str, set[Key]] = {}
+            for name, rows in found.items():
+                keys = list(rows)
+                hold = hold_clause(datamap, ctx.metadata, ctx.table(name), now)
+                held[name] = _select_keys(conn, ctx, name, keys, hold) if hold is not None else set()
+                clause = None if include_restricted else restricted_clause(datamap, ctx.metadata, ctx.table(name))
+                restricted[name] = _select_keys(conn, ctx, name, keys, clause) if clause is not None else set()
+                statements += (hold is not None) + (clause is not None)
+            _restrict_children(ctx, found, restricted)
+            # Rows that will be deleted, known before any child is touched, so held children
+            # can let go of them (their foreign key set to NULL when it is not kept).
+            doomed = {
+                name: set(rows) - held[name] - restricted[name]
+                for name, rows in found.items()
+                if datamap.tables[name].erasure == "delete_row"
+            }
+            for name in _child_order(ctx, found):
+                rows = found[name]
+                spec = datamap.tables[name]
+                table = ctx.table(name)
+                pk = ctx.pk(name)
+                outcome = outcomes[name] = TableOutcome(name, found=len(rows), skipped_restricted=len(restricted[name]))
+                to_hold = sorted(held[name] - restricted[name], key=repr)
+                rest = sorted(set(rows) - held[name] - restricted[name], key=repr)
+                if to_hold:
+                    masks = spec.masked_columns(held=True)
+                    values = _mask_values(table, masks, (rows[k] for k in to_hold), hash_key)
+                    values.update(_detach(ctx, table, spec, doomed, (rows[k] for k in to_hold)))
+                    for chunk in _chunks(to_hold):
+                        if values:
+                            conn.execute(sa.update(table).where(_in(pk, chunk)).values(values))
+                            statements += 1
+                    outcome.held = len(to_hold)
+                    masked_keys[name] = (set(to_hold), masks)
+                    outcome.columns_masked = sorted(masks)
+                if not rest:
+                    continue
+                masks = spec.masked_columns()
+                values = _mask_values(table, masks, (rows[k] for k in rest), hash_key)
+                if spec.erasure == "delete_row":
+                    unreferenced = _referencing_children(ctx, table)
+                    for chunk in _chunks(rest):
+                        outcome.deleted += conn.execute(sa.delete(table).where(_in(pk, chunk), *unreferenced)).rowcount
+                        statements += 1
+                    if outcome.deleted < len(rest):
+                        # Still referenced from rows kept elsewhere: mask instead of delete.
+                        survivors = _select_keys(conn, ctx, name, rest, sa.true())
+                        statements += 1
+                        outcome.kept_referenced = len(survivors)
+                        if values:
+                            for chunk in _chunks(sorted(survivors, key=repr)):
+                                conn.execute(sa.update(table).where(_in(pk, chunk)).values(values))
+                                statements += 1
+                        previous = masked_keys.get(name, (set(), masks))[0]
+                        masked_keys[name] = (previous | survivors, masks)
+                else:
+                    values.update(_detach(ctx, table, spec, doomed, (rows[k] for k in rest)))
+                    if values:
+                        for chunk in _chunks(rest):
+                            outcome.masked += conn.execute(sa.update(table).where(_in(pk, chunk)).values(values)).rowcount
+                            statements += 1
+                    previous = masked_keys.get(name, (set(), masks))[0]
+                    masked_keys[name] = (previous | set(rest), masks)
+                    outcome.columns_masked = sorted(set(outcome.columns_masked) | set(masks))
+            if dry_run:
+                verification = _verify(conn, ctx, identity, masked_keys, restricted)
+                trans.rollback()
+            else:
+                trans.commit()
+        if not dry_run:
+            with engine.connect() as conn:
+                verification = _verify(conn, ctx, identity, masked_keys, restricted)
+                conn.rollback()
+    except SQLAlchemyError as exc:
+        raise ConnectorError(f"erasure failed and was rolled back: {_short(exc)}") from None
+    ordered = [outcomes.get(name) or TableOutcome(name) for name in datamap.tables]
+    return EraseResult(dry_run, ordered, verification, statements, time.perf_counter() - started)
+
+
+def _restrict_children(ctx: Context, found: dict[str, dict[Key, dict]], restricted: dict[str, set[Key]]) -> None:
+    """A row that depends on a restricted row (its foreign key points at it) is left
+    alone too: deleting an order's lines would defeat the order's restriction."""
+    for name in reversed(_child_order(ctx, found)):
+        for edge in ctx.links:
+            if edge.parent != name or edge.child not in found or edge.child == name or not restricted.get(name):
+                continue
+            parent_values = {tuple(found[name][k][c] for c in edge.parent_cols) for k in restricted[name]}
+            for key, row in found[edge.child].items():
+                if tuple(row[c] for c in edge.child_cols) in parent_values:
+                    restricted[edge.child].add(key)
+
+
+def _detach(ctx: Context, table: sa.Table, spec, doomed: dict[str, set[Key]], rows: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """For kept rows: set to NULL the nullable foreign keys that point at rows about to be
+    deleted, unless a legal hold keeps that column."""
+    keep = set(spec.legal_hold.keep) if spec.legal_hold else set()
+    rows = list(rows)
+    values: dict[str, Any] = {}
+    for fk in table.foreign_key_constraints:
+        parent = fk.referred_table.name
+        cols = [c for c in fk.columns]
+        if parent not in doomed or any(c.name in keep or not c.nullable for c in cols):
+            continue
+        if any(tuple(r[c.name] for c in cols) in doomed[parent] for r in rows):
+            values.update({c.name: None for c in cols})
+    return values
+
+
+def _verify(
+    conn: Connection,
+    ctx: Context,
+    identity: Mapping[str, str],
+    masked: Mapping[str, tuple[set[Key], dict[str, ColumnErasure]]],
+    restricted: Mapping[str, set[Key]],
+) -> Verification:
+    """Count what still matches the identity, and masked rows whose masked columns still
+    hold something other than the mask."""
+    matches: dict[str, int] = {}
+    held_matches: dict[str, int] = {}
+    restricted_matches: dict[str, int] = {}
+    for kind, value in identity.items():
+        variants = identity_variants(kind, value)
+        for name, column in ctx.datamap.identity_columns(kind):
+            table = ctx.table(name)
+            count = conn.execute(sa.select(sa.func.count()).select_from(table).where(table.c[column].in_(variants))).scalar_one()
+            if not count:
+                continue
+            hold = ctx.datamap.tables[name].legal_hold
+            keys = sorted(restricted.get(name, ()), key=repr)
+            if keys:
+                kept = sum(
+                    conn.execute(
+                        sa.select(sa.func.count()).select_from(table).where(table.c[column].in_(variants), _in(ctx.pk(name), chunk))
+                    ).scalar_one()
+                    for chunk in _chunks(keys)
+                )
+                if kept:
+                    restricted_matches[f"{name}.{column}"] = kept
+                    count -= kept
+            if not count:
+                continue
+            if hold and column in hold.keep:
+                held_matches[f"{name}.{column}"] = count
+            else:
+                matches[f"{name}.{column}"] = count
+    unmasked: dict[str, int] = {}
+    for name, (keys, masks) in masked.items():
+        table = ctx.table(name)
+        checks = [table.c[c].is_not(None) for c, e in masks.items() if e.action == "set_null"]
+        checks += [table.c[c] != e.value for c, e in masks.items() if e.action == "fixed"]
+        if not checks or not keys:
+            continue
+        pk = ctx.pk(name)
+        count = 0
+        for chunk in _chunks(sorted(keys, key=repr)):
+            count += conn.execute(sa.select(sa.func.count()).select_from(table).where(_in(pk, chunk), sa.or_(*checks))).scalar_one()
+        if count:
+            unmasked[name] = count
+    return Verification(matches, held_matches, restricted_matches, unmasked, ok=not matches and not unmasked)
+
+
+def _short_lock_wait(conn: Connection) -> None:
+    """Fail fast instead of queueing behind a long lock (the caller retries; erasure is idempotent)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("SET LOCAL lock_timeout = '5s'"))
+    elif conn.dialect.name == "mysql":
+        conn.execute(sa.text("SET SESSION innodb_lock_wait_timeout = 5"))
+
+
+# ------------------------------------------------------- rectify and restrict
+
+
+def rectify(
+    engine: Engine,
+    datamap: DataMap,
+    identity: Mapping[str, str],
+    changes: Mapping[str, Mapping[str, Any]],
+    *,
+    dry_run: bool = False,
+) -> ChangeResult:
+    """Set the named columns on every row of the person in each named table:
+    changes = {"customers": {"last_name": "Nordmann"}}."""
+    started = time.perf_counter()
+    identity = _check_identity(datamap, identity)
+    ctx = prepare(engine, datamap)
+    for name, columns in changes.items():
+        if name not in datamap.tables:
+            raise ConnectorError(f"cannot rectify '{name}': the table is not in the dataset map")
+        table = ctx.table(name)
+        for column in columns:
+            if column not in table.c:
+                raise ConnectorError(f"cannot rectify '{name}.{column}': no such column")
+            if column in {c.name for c in ctx.pk(name)}:
+                raise ConnectorError(f"cannot rectify '{name}.{column}': it is the primary key")
+    changed: dict[str, int] = {}
+    try:
+        with engine.connect() as conn:
+            trans = conn.begin()
+            found = Collector(ctx, conn, lock=True).run(identity)
+            for name, columns in changes.items():
+                keys = sorted(found.get(name, {}), key=repr)
+                count = 0
+                for chunk in _chunks(keys):
+                    count += conn.execute(sa.update(ctx.table(name)).where(_in(ctx.pk(name), chunk)).values(dict(columns))).rowcount
+                changed[name] = count
+            trans.rollback() if dry_run else trans.commit()
+    except SQLAlchemyError as exc:
+        raise ConnectorError(f"rectification failed and was rolled back: {_short(exc)}") from None
+    return ChangeResult(dry_run, changed, [], time.perf_counter() - started)
+
+
+def restrict(
+    engine: Engine,
+    datamap: DataMap,
+    identity: Mapping[str, str],
+    *,
+    reason: str = "",
+    lift: bool = False,
+    now: dt.datetime | None = None,
+    dry_run: bool = False,
+) -> ChangeResult:
+    """Mark (or with lift=True unmark) the person's rows as restricted, in the column or
+    side table the map configures; retention and erasure then leave them alone."""
+    started = time.perf_counter()
+    identity = _check_identity(datamap, identity)
+    ctx = prepare(engine, datamap)
+    now = now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    side_names = {s.restriction.side_table for s in datamap.tables.values() if s.restriction and s.restriction.side_table}
+    for side_name in side_names:
+        if side_name not in ctx.metadata.tables:
+            restriction_table(ctx.metadata, side_name, **connection_collation(engine)).create(engine, checkfirst=True)  # DDL outside the transaction (MariaDB commits DDL anyway)
+    changed: dict[str, int] = {}
+    not_applicable: list[str] = []
+    try:
+        with engine.connect() as conn:
+            trans = conn.begin()
+            found = Collector(ctx, conn, lock=True).run(identity)
+            for name, rows in found.items():
+                spec = datamap.tables[name].restriction
+                if spec is None:
+                    not_applicable.append(name)
+                    continue
+                table = ctx.table(name)
+                keys = sorted(rows, key=repr)
+                if spec.column:
+                    column = table.c[spec.column]
+                    mark = (not lift) if is_flag(column) else (None if lift else now)
+                    count = 0
+                    for chunk in _chunks(keys):
+                        count += conn.execute(sa.update(table).where(_in(ctx.pk(name), chunk)).values({spec.column: mark})).rowcount
+                    changed[name] = count
+                else:
+                    changed[name] = _mark_side_table(conn, ctx.metadata.tables[spec.side_table], name, keys, reason, lift, now)
+            trans.rollback() if dry_run else trans.commit()
+    except SQLAlchemyError as exc:
+        raise ConnectorError(f"restriction failed and was rolled back: {_short(exc)}") from None
+    return ChangeResult(dry_run, changed, not_applicable, time.perf_counter() - started)
+
+
+def _mark_side_table(conn: Connection, side: sa.Table, name: str, keys: list[Key], reason: str, lift: bool, now: dt.datetime) -> int:
+    wanted = [row_key(k) for k in keys]
+    if lift:
+        count = 0
+        for chunk in _chunks(wanted):
+            count += conn.execute(sa.delete(side).where(side.c.table_name == name, side.c.row_key.in_(chunk))).rowcount
+        return count
+    existing: set[str] = set()
+    for chunk in _chunks(wanted):
+        existing.update(conn.execute(sa.select(side.c.row_key).where(side.c.table_name == name, side.c.row_key.in_(chunk))).scalars())
+    new = [{"table_name": name, "row_key": k, "reason": reason[:500], "restricted_at": now} for k in wanted if k not in existing]
+    if new:
+        conn.execute(sa.insert(side), new)  # one executemany, idempotent thanks to the check above
+    return len(new)
