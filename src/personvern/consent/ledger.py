@@ -11,8 +11,11 @@ and gets the stored row back, so retries never double-count.
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
 import secrets
+import sqlite3
+import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,6 +29,14 @@ CONSENT_ID_RE = re.compile(r"^[A-Za-z0-9_-]{22}$")
 RECORD_ID_RE = re.compile(r"^[0-9a-f]{32}$")
 VERSION_RE = re.compile(r"^[0-9a-f]{12}$")
 STATE_COOKIE = "pvc"
+
+# SQLite: the ledger writes through one long-lived connection per process (Django
+# opens a new one per request on SQLite), and commits with synchronous=FULL by
+# default, so an acknowledged decision survives a power cut, not only a crash.
+SQLITE_SYNCHRONOUS = os.environ.get("PERSONVERN_CONSENT_SQLITE_SYNC", "FULL").upper()
+if SQLITE_SYNCHRONOUS not in ("NORMAL", "FULL", "EXTRA"):
+    SQLITE_SYNCHRONOUS = "FULL"
+_local = threading.local()
 
 
 def truncate_ip(address: str) -> str:
@@ -114,6 +125,47 @@ def _select_sql() -> str:
     return f"SELECT {cols} FROM {q(ConsentRecord._meta.db_table)} WHERE {q('record_id')} = %s"
 
 
+def _sqlite_connection() -> sqlite3.Connection | None:
+    """This process's own autocommit connection to the SQLite file, or None to use Django's.
+
+    None inside a transaction (the write must join it) and for in-memory test databases.
+    """
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        return None
+    name = str(connection.settings_dict["NAME"])
+    if name.startswith("file:") or ":memory:" in name or not os.path.isfile(name):
+        return None
+    conn = getattr(_local, "conn", None)
+    if conn is None or _local.key != (os.getpid(), name):
+        conn = sqlite3.connect(name, timeout=20, isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute(f"PRAGMA synchronous={SQLITE_SYNCHRONOUS}")
+        conn.execute("PRAGMA busy_timeout=20000")
+        conn.execute("PRAGMA foreign_keys=ON")
+        _local.conn, _local.key = conn, (os.getpid(), name)
+    return conn
+
+
+def _execute(params: list, record_id: str) -> tuple[bool, tuple | None]:
+    raw = _sqlite_connection()
+    if raw is not None:
+        try:
+            cur = raw.execute(_insert_sql().replace("%s", "?"), params)
+            if cur.rowcount == 1:
+                return True, None
+            return False, raw.execute(_select_sql().replace("%s", "?"), [record_id]).fetchone()
+        except sqlite3.Error:
+            _local.conn = None
+            raw.close()
+            raise
+    with connection.cursor() as cur:
+        cur.execute(_insert_sql(), params)
+        if cur.rowcount == 1:
+            return True, None
+        cur.execute(_select_sql(), [record_id])
+        return False, cur.fetchone()
+
+
 def store_decision(decision: Decision, attempts: int = 5) -> tuple[Decision, bool]:
     """Insert the decision (committed when this returns). Returns (stored decision, created).
 
@@ -124,13 +176,9 @@ def store_decision(decision: Decision, attempts: int = 5) -> tuple[Decision, boo
               d.method, d.version, d.language, connection.ops.adapt_datetimefield_value(d.at), d.ip]
     for attempt in range(attempts):
         try:
-            with connection.cursor() as cur:
-                cur.execute(_insert_sql(), params)
-                created = cur.rowcount == 1
-                if created:
-                    return d, True
-                cur.execute(_select_sql(), [d.record_id])
-                row = cur.fetchone()
+            created, row = _execute(params, d.record_id)
+            if created:
+                return d, True
             break
         except Exception as exc:  # "database is locked" after busy_timeout: wait and try again
             if attempt == attempts - 1 or "locked" not in str(exc).lower():

@@ -134,6 +134,11 @@ def _error(message: str, status: int, origin: str | None = None):
     return _cors(JsonResponse({"ok": False, "error": message}, status=status), origin)
 
 
+def health(request):
+    """A trivial answer from the same server (load balancers, and the benchmark's reference)."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
 @csrf_exempt
 @require_http_methods(["POST", "OPTIONS"])
 def consent_api(request):
