@@ -103,6 +103,36 @@ CHOICE_LABELS = {
     "first": _("førstepart"), "third": _("tredjepart"), "session": _("økt"),
 }
 
+# Help texts: the schema's descriptions (English) in bokmål. A description without one is shown as written.
+HELP = {
+    "Website.aliases": _("Domener som peker til nettstedet, f.eks. balcoo.no."),
+    "Controller.manager": _("Opptrer som behandlingsansvarlig på virksomhetens vegne."),
+    "Dpo.compliance_by": _("Når det ikke er utnevnt personvernombud: hvem som sørger for at reglene følges."),
+    "Controller.notes": _("Det erklæringen sier om den behandlingsansvarlige som ikke passer i noe felt, slik det står."),
+    "NoticeInfo.statements": _("Utsagn i erklæringen som ikke hører til noen annen del, slik de står "
+                               "(f.eks. «vi fører ikke register over besøkende»)."),
+    "Role.holder": _("Hvem som har rollen, f.eks. «Youmedia» (kan være et annet firma)."),
+    "System.vendor": _("Mottakeren som leverer systemet."),
+    "System.count": _("Hvor mange enheter, f.eks. 8 kameraer."),
+    "Recipient.services": _("Hva de gjør for oss."),
+    "Dpa.in_place": _("Tomt: virksomheten har ikke sagt noe om det."),
+    "Transfer.reference": _("Henvisning til beslutning eller klausul, f.eks. 2021/914 modul 2."),
+    "Transfer.copy_url": _("Hvor en kopi av garantiene er tilgjengelig."),
+    "Recipient.vendor": _("Nøkkel i leverandørkatalogen, f.eks. google."),
+    "Activity.children": "",
+    "LegalBasis.law": _("Nasjonal lov det bygges på, f.eks. «bokføringsloven § 13»."),
+    "Provision.consequence": _("Hva som skjer hvis personen ikke gir opplysningene."),
+    "EnforcementRule.timestamp": _("Kolonnen (eller SQL-uttrykket) perioden regnes fra."),
+    "EnforcementRule.condition": _("Ekstra SQL-vilkår, f.eks. status = 'closed'."),
+    "Activity.ip_prefix_v4": _("IP-adresser avkortes til dette prefikset, f.eks. 24."),
+    "Activity.withdrawal": _("Hvordan samtykket trekkes tilbake."),
+    "Cookie.provider": _("Id-en til en mottaker, eller et navn."),
+    "RightsHandling.complaint_address": _("Tilsynsmyndighetens adresse slik virksomheten oppgir den; tomt: "
+                                          "erklæringen bruker Datatilsynets gjeldende adresse."),
+    "RightsHandling.notes": _("Det erklæringen sier om rettighetene som ikke passer i noe felt, slik det står "
+                              "(f.eks. loven den viser til)."),
+}
+
 # Fields that hold the id of another part of the register: rendered as a choice of the ids that exist.
 # (`cross_reference_errors` in core.manifest checks the same references.)
 REFERENCES = {
@@ -243,6 +273,7 @@ class Node:
     help: str = ""
     choices: list[tuple[str, str, bool]] = field(default_factory=list)  # (value, label, selected)
     children: list[Node] = field(default_factory=list)
+    help_lang: str = ""  # "en" when the help is the schema's untranslated description
     short: bool = False  # a bokmål/English pair shown as one-line inputs
     errors: list[str] = field(default_factory=list)
 
@@ -290,8 +321,12 @@ def node_for(model: type[BaseModel], name: str, value: Any, path: str, errors: E
     spec = spec_for(model, name)
     info = model.model_fields[name]
     full = _join(path, name)
-    node = Node(spec.kind, full, label_for(name), input_id(full), required=info.is_required(),
-                help=info.description or "")
+    node = Node(spec.kind, full, label_for(name), input_id(full), required=info.is_required())
+    key = f"{model.__name__}.{name}"
+    if key in HELP:
+        node.help = HELP[key]
+    elif info.description:
+        node.help, node.help_lang = info.description, "en"  # not translated yet: shown as the schema says it
     if spec.kind == "model":
         node.children = model_nodes(spec.model, value or {}, full, errors, data)
         node.errors = errors.take(full)

@@ -82,18 +82,24 @@ def _summary(reg: Register) -> dict:
             "recipients": names(a.recipients, reg.recipient),
         })
     dpa_label = {True: _("ja"), False: _("nei"), None: _("ikke oppgitt")}
+    tables = [
+        ("roles", _("Roller"), [_("Rolle"), _("Ansvar"), _("Innehaver")],
+         [(_t(r.name), r.id, [_t(r.responsibility), r.holder]) for r in reg.roles]),
+        ("systems", _("Systemer"), [_("System"), _("Leverandør"), _("Antall")],
+         [(s.name, s.id, [names([s.vendor], reg.recipient)[0] if s.vendor else "", s.count]) for s in reg.systems]),
+        ("recipients", _("Databehandlere og andre mottakere"),
+         [_("Mottaker"), _("Rolle"), _("Land"), _("Databehandleravtale"), _("Overføringsgrunnlag")],
+         [(r.name, r.id, [choice_label(r.role), r.country, dpa_label[r.dpa.in_place if r.dpa else None],
+                          choice_label(r.transfer.mechanism) if r.transfer else ""]) for r in reg.recipients]),
+        ("cookies", _("Informasjonskapsler"), [_("Navn"), _("Tilbyder"), _("Kategori"), _("Formål"), _("Utløper")],
+         [(c.name, choice_label(c.party) if c.party else "",
+           [c.provider, choice_label(c.category) if c.category else "", _t(c.purpose),
+            choice_label(c.expiry) if c.expiry else ""]) for c in reg.cookies]),
+    ]
     return {
         "activities": activities,
-        "roles": [{"id": r.id, "name": _t(r.name), "responsibility": _t(r.responsibility), "holder": r.holder or ""}
-                  for r in reg.roles],
-        "systems": [{"id": s.id, "name": s.name, "vendor": names([s.vendor], reg.recipient)[0] if s.vendor else "",
-                     "count": s.count or ""} for s in reg.systems],
-        "recipients": [{"id": r.id, "name": r.name, "role": choice_label(r.role), "country": r.country,
-                        "dpa": dpa_label[r.dpa.in_place if r.dpa else None],
-                        "transfer": choice_label(r.transfer.mechanism) if r.transfer else ""} for r in reg.recipients],
-        "cookies": [{"name": c.name, "provider": c.provider or "", "category": choice_label(c.category) if c.category else "",
-                     "purpose": _t(c.purpose), "expiry": choice_label(c.expiry) if c.expiry else "",
-                     "party": choice_label(c.party) if c.party else "", "activity": c.activity or ""} for c in reg.cookies],
+        "tables": [{"id": key, "title": title, "headers": headers, "rows": rows, "edit": label_for(key)}
+                   for key, title, headers, rows in tables],
     }
 
 
