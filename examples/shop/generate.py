@@ -9,6 +9,7 @@ on SQLite."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import random
 import time
 from collections.abc import Callable, Iterator
@@ -40,6 +41,11 @@ WORDS = (
 POSITIONS = ("Butikkmedarbeider", "Lagerarbeider", "Kundebehandler", "Nettbutikkansvarlig", "Regnskapsmedarbeider")
 PURPOSES = ("nyhetsbrev", "sms-tilbud", "personlige-anbefalinger", "analyse")
 CAMERAS = ("inngang", "kasse-1", "kasse-2", "lager")
+
+
+@functools.lru_cache(maxsize=8)
+def pools_for(seed: int, size: int) -> Pools:
+    return Pools(seed, size)
 
 
 class Pools:
@@ -103,7 +109,7 @@ class Shop:
     def __init__(self, customers: int, seed: int = 42):
         self.n = customers
         self.seed = seed
-        self.pools = Pools(seed)
+        self.pools = pools_for(seed, min(4000, max(400, customers)))  # small shops, small pools: faster
         self.orders_count = 5 * customers
         rng = random.Random(seed)
         # A person's name, e-mail and phone are a function of the customer id; orders,
@@ -322,8 +328,12 @@ def _copy_postgres(raw, table: sa.Table, rows: Iterator[tuple]) -> None:
 
 
 def _sqlite_row(row: tuple) -> tuple:
-    # sqlite3 cannot bind Decimal; NUMERIC affinity stores the float the way SQLAlchemy would.
-    return tuple(float(v) if isinstance(v, Decimal) else v for v in row)
+    # Store values the way SQLAlchemy writes them: sqlite3 cannot bind Decimal, and SQLite
+    # compares datetimes as text, so they need SQLAlchemy's format with microseconds.
+    return tuple(
+        float(v) if isinstance(v, Decimal) else v.strftime("%Y-%m-%d %H:%M:%S.%f") if isinstance(v, dt.datetime) else v
+        for v in row
+    )
 
 
 def _insert_batches(raw, table: sa.Table, rows: Iterator[tuple], paramstyle: str, batch: int) -> None:

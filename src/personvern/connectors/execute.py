@@ -278,7 +278,7 @@ def keyed_hash(key: bytes, value: Any, length: int | None) -> str:
     return digest[: min(64, length)] if length else digest
 
 
-def _mask_values(
+def mask_values(
     table: sa.Table, masks: Mapping[str, ColumnErasure], rows: Iterable[Mapping[str, Any]], hash_key: bytes | None
 ) -> dict[str, Any]:
     """SET clause values: NULL, a fixed value, or a keyed hash as one CASE over the
@@ -322,10 +322,10 @@ def _select_keys(conn: Connection, ctx: Context, name: str, keys: list[Key], cla
     return out
 
 
-def _referencing_children(ctx: Context, table: sa.Table) -> list[sa.ColumnElement[bool]]:
+def unreferenced(metadata: sa.MetaData, table: sa.Table) -> list[sa.ColumnElement[bool]]:
     """NOT EXISTS conditions: no row of any table (in the map or not) points at the row."""
     conditions = []
-    for other in ctx.metadata.tables.values():
+    for other in metadata.tables.values():
         if other is table:
             continue  # self references would need MySQL's derived-table workaround
         for fk in other.foreign_key_constraints:
@@ -394,7 +394,7 @@ def erase(
                 rest = sorted(set(rows) - held[name] - restricted[name], key=repr)
                 if to_hold:
                     masks = spec.masked_columns(held=True)
-                    values = _mask_values(table, masks, (rows[k] for k in to_hold), hash_key)
+                    values = mask_values(table, masks, (rows[k] for k in to_hold), hash_key)
                     values.update(_detach(ctx, table, spec, doomed, (rows[k] for k in to_hold)))
                     for chunk in _chunks(to_hold):
                         if values:
@@ -406,11 +406,11 @@ def erase(
                 if not rest:
                     continue
                 masks = spec.masked_columns()
-                values = _mask_values(table, masks, (rows[k] for k in rest), hash_key)
+                values = mask_values(table, masks, (rows[k] for k in rest), hash_key)
                 if spec.erasure == "delete_row":
-                    unreferenced = _referencing_children(ctx, table)
+                    unreferenced_only = unreferenced(ctx.metadata, table)
                     for chunk in _chunks(rest):
-                        outcome.deleted += conn.execute(sa.delete(table).where(_in(pk, chunk), *unreferenced)).rowcount
+                        outcome.deleted += conn.execute(sa.delete(table).where(_in(pk, chunk), *unreferenced_only)).rowcount
                         statements += 1
                     if outcome.deleted < len(rest):
                         # Still referenced from rows kept elsewhere: mask instead of delete.

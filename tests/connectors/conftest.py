@@ -1,0 +1,124 @@
+"""Real databases for the connector tests: PostgreSQL on 127.0.0.1:5432 (user postgres,
+trust auth), MariaDB on 127.0.0.1:3306 (root, no password) and SQLite files. A server
+that is not running is started; only if that fails are its tests skipped, with the reason."""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+REPO = Path(__file__).resolve().parents[2]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))  # `examples.shop` is imported as a package from the repo root
+
+from examples.shop import drop_database  # noqa: E402
+from examples.shop.generate import build_shop  # noqa: E402
+from personvern.connectors.datamap import load_datamap  # noqa: E402
+from personvern.connectors.engine import make_engine  # noqa: E402
+
+PG_SERVER = os.environ.get("PV_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
+MY_SERVER = os.environ.get("PV_TEST_MYSQL", "mysql://root@127.0.0.1:3306")
+DATAMAP = REPO / "examples" / "shop" / "datamap.yaml"
+HASH_KEY = b"test-hash-key"
+SMALL_SHOP = 300  # customers; enough for 5-order customers, holds and expiries
+_server_state: dict[str, str | None] = {}
+
+
+def _answers(url: str) -> str | None:
+    """None when the server answers, else why not."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+        return None
+    except sa.exc.SQLAlchemyError as exc:
+        return str(getattr(exc, "orig", exc)).splitlines()[0]
+    finally:
+        engine.dispose()
+
+
+def _start(commands: list[list[str]]) -> str:
+    out = []
+    for command in commands:
+        if not shutil.which(command[0]):
+            out.append(f"{command[0]} not found")
+            continue
+        done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+        out.append((done.stdout + done.stderr).strip()[-300:])
+    return "; ".join(o for o in out if o)
+
+
+def _ensure_server(kind: str) -> str | None:
+    """Connect, else start the server and wait; returns the skip reason or None."""
+    if kind in _server_state:
+        return _server_state[kind]
+    if kind == "postgresql":
+        url = PG_SERVER + "/postgres"
+        versions = sorted(os.listdir("/etc/postgresql")) if os.path.isdir("/etc/postgresql") else []
+        commands = [["pg_ctlcluster", "--skip-systemctl-redirect", versions[-1], "main", "start"]] if versions else []
+    else:
+        url = MY_SERVER + "/"
+        mariadbd = (glob.glob("/usr/sbin/mariadbd") + glob.glob("/usr/sbin/mysqld") + ["/usr/sbin/mariadbd"])[0]
+        commands = [["start-stop-daemon", "--start", "--oknodo", "--background", "--exec", mariadbd]]
+    reason = _answers(url)
+    if reason is not None:
+        started = _start(commands) if commands else "no server installed"
+        for _ in range(60):
+            time.sleep(0.5)
+            reason = _answers(url)
+            if reason is None:
+                break
+        else:
+            reason = f"{kind} at {url} does not answer ({reason}); starting it failed: {started or 'no output'}"
+    _server_state[kind] = reason
+    return reason
+
+
+@pytest.fixture(params=["sqlite", "postgresql", "mysql"])
+def backend(request) -> str:
+    if request.param != "sqlite":
+        reason = _ensure_server(request.param)
+        if reason:
+            pytest.skip(reason)
+    return request.param
+
+
+@pytest.fixture
+def db_url(backend, tmp_path):
+    """A fresh, empty database of the backend, dropped afterwards."""
+    name = f"pv_test_conn_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'shop.db'}"
+    elif backend == "postgresql":
+        url = f"{PG_SERVER}/{name}"
+    else:
+        url = f"{MY_SERVER}/{name}"
+    yield url
+    drop_database(url)
+
+
+@pytest.fixture
+def shop_url(db_url):
+    build_shop(db_url, SMALL_SHOP, seed=7)
+    return db_url
+
+
+@pytest.fixture
+def engine(shop_url):
+    engine = make_engine(shop_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def datamap():
+    return load_datamap(DATAMAP)
