@@ -22,6 +22,7 @@ PAGE = """<!doctype html>
 <html lang="{lang}">
 <head><meta charset="utf-8"><title>Testbutikk</title>
 {snippet}
+{extra}
 </head>
 <body>
 <main>
@@ -57,7 +58,7 @@ def visit(browser, live_server, shop):
 
     contexts = []
 
-    def open_page(*, lang="nb", gpc=False, context=None, bypass_csp=False):
+    def open_page(*, lang="nb", gpc=False, context=None, bypass_csp=False, extra="", days_later=0):
         if context is None:
             context = browser.new_context(locale="nb-NO", bypass_csp=bypass_csp)
             contexts.append(context)
@@ -69,7 +70,7 @@ def visit(browser, live_server, shop):
 
             def page_route(route):
                 n = next(_loads)
-                html = PAGE.format(lang=context.lang, nonce=NONCE,
+                html = PAGE.format(lang=context.lang, nonce=NONCE, extra=context.extra,
                                    snippet=snippet(shop, live_server.url, nonce=NONCE).replace(".js\"", f".js?load={n}\""))
                 route.fulfill(status=200, body=html, headers={"Content-Type": "text/html; charset=utf-8",
                                                                "Content-Security-Policy": CSP})
@@ -84,8 +85,10 @@ def visit(browser, live_server, shop):
 
             context.route(f"{live_server.url}/shop", page_route)
             context.route(f"{live_server.url}/__test/*", asset)
-        context.lang = lang
+        context.lang, context.extra = lang, extra
         pg = context.new_page()
+        if days_later:
+            pg.add_init_script(f"(() => {{ const now = Date.now; Date.now = () => now() + {days_later} * 864e5; }})()")
         pg.errors = []
         pg.on("console", lambda m: m.type == "error" and pg.errors.append(m.text))
         pg.on("pageerror", lambda e: pg.errors.append(str(e)))
@@ -311,3 +314,20 @@ def test_axe_finds_no_violations_in_the_banner(visit):
     pg.get_by_role("button", name="Tilpass").click()
     pg.locator("#pvc details").first.evaluate("d => d.open = true")
     assert axe_violations(pg) == []
+
+
+def test_the_choice_is_asked_again_after_its_lifetime(visit):
+    pg = visit()
+    pg.get_by_role("button", name="Avvis alle").click()
+    records(1)
+    assert not banner(visit(context=pg.context, days_later=181)).is_visible()  # refusals are remembered
+    assert banner(visit(context=pg.context, days_later=183)).is_visible()  # six months later: asked again
+
+
+def test_personvern_open_works_before_the_script_has_loaded(visit):
+    pg = visit()
+    pg.get_by_role("button", name="Godta alle").click()
+    records(1)
+    pg2 = visit(context=pg.context, extra=f'<script nonce="{NONCE}">personvern.open()</script>')
+    assert banner(pg2).is_visible()
+    assert pg2.evaluate("document.activeElement.textContent") == "Godta alle"

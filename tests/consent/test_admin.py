@@ -95,3 +95,11 @@ def test_statistics_count_acceptance_per_category(client, site):
     today = daily_stats(site)[-1]
     assert today["total"] == 3
     assert (today["statistics"], today["marketing"], today["functional"]) == (67, 33, 0)
+
+
+def test_the_organisation_looks_up_a_consent_id_across_its_sites(client, login, members, org, site):
+    cid = record(client, site, statistics=True)["cid"]
+    html = login(members["viewer"]).get(f"/o/{org.slug}/consent/?q={cid}").content.decode()
+    assert "https://alpha.example" in html and "custom" in html
+    other = login(members["outsider"]).get(f"/o/beta/consent/?q={cid}").content.decode()
+    assert "custom" not in other

@@ -93,7 +93,6 @@ def test_it_answers_preflight(client, site):
         {"choices": {"spying": True}},
         {"method": "reject_all", "choices": {"statistics": True}},
         {"method": "gpc", "choices": {"marketing": True}},
-        {"method": "accept_all", "choices": {"statistics": True}},
     ],
 )
 def test_it_rejects_invalid_decisions(client, site, change):
@@ -140,3 +139,14 @@ def test_the_receipt_shows_the_visitors_decisions(client, site):
     assert response["Cache-Control"] == "no-store"
     assert client.get(f"/c/{site.key}/receipt/{'x' * 22}").status_code == 200  # nothing stored: says so
     assert client.get(f"/c/{site.key}/receipt/short").status_code == 404
+
+
+def test_the_database_refuses_updates_to_the_ledger(client, site):
+    from django.db import connection, transaction
+    from django.db.utils import DatabaseError
+
+    post(client, decision(site))
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cur:
+        cur.execute("UPDATE consent_consentrecord SET marketing = %s", [True])
+    assert ConsentRecord.objects.get().marketing is False
+    ConsentRecord.objects.all().delete()  # the retention job may delete

@@ -102,8 +102,6 @@ def parse_decision(data: dict, *, site_id: int, categories: set[str], consent_id
     choices = {c: bool(raw.get(c)) and c in categories for c in OPTIONAL_CATEGORIES}
     if method == "reject_all" and any(choices.values()):
         raise DecisionError("reject_all with a category accepted")
-    if method == "accept_all" and not all(choices[c] for c in categories if c in choices):
-        raise DecisionError("accept_all with a category refused")
     if method == "gpc" and choices["marketing"]:
         raise DecisionError("gpc with marketing accepted")
     return Decision(site_id, record_id, consent_id, choices, method, version, language, ip, timezone.now())

@@ -73,7 +73,11 @@ def index(request):
                 return redirect("consent:newsletter", org.slug, newsletter.pk)
         messages.error(request, _("Kunne ikke lagre. Sjekk feltene."))
     uncategorised = [c.name for c in (register.cookies if register else []) if c.category is None]
+    query = (request.GET.get("q") or "").strip()[:40]
+    found = (ConsentRecord.objects.filter(site__organisation=org, consent_id=query).select_related("site")
+             .order_by("at")[:200] if query else None)
     return render(request, "consent/index.html", {
+        "query": query, "found": found,
         "sites": sites, "free": free, "lists": org.newsletter_lists.all(), "list_form": NewsletterForm(),
         "uncategorised": uncategorised, "can_edit": _can(request, "publish"),
     })
