@@ -64,6 +64,12 @@ def page(client, url) -> tuple[str, list[tuple[str, str]]]:
     return html, form_pairs(html)
 
 
+def submit(client, url, **changes):
+    """Post the form on `url` as the browser shows it, with `changes` made."""
+    _html, pairs = page(client, url)
+    return client.post(url, as_post(pairs, **changes))
+
+
 def field_block(html: str, input_id: str) -> str:
     """The markup of the field wrapper (div or fieldset) that holds `input_id`."""
     at = html.index(f'id="{input_id}"')
@@ -103,9 +109,8 @@ def test_viewer_gets_403_for_every_edit_page(client, members, login, small, url)
 
 def test_editor_can_edit_the_controller(client, members, login, small):
     c = login(members["editor"])
-    _html, pairs = page(c, BASE + "edit/controller/")
-    response = c.post(BASE + "edit/controller/", as_post(pairs, **{"controller.legal_name": "Alpha Holding AS",
-                                                                    "message": "Nytt navn"}))
+    response = submit(c, BASE + "edit/controller/", **{"controller.legal_name": "Alpha Holding AS",
+                                                      "message": "Nytt navn"})
     assert response.status_code == 302
     version = current_version(small.organisation)
     assert version.number == 2 and version.created_by == members["editor"] and version.message == "Nytt navn"
@@ -118,20 +123,18 @@ def test_editor_can_edit_the_controller(client, members, login, small):
 
 def test_an_unchanged_form_saves_no_new_version(client, members, login, small):
     c = login(members["editor"])
-    _html, pairs = page(c, BASE + "edit/controller/")
-    assert c.post(BASE + "edit/controller/", as_post(pairs)).status_code == 302
+    assert submit(c, BASE + "edit/controller/").status_code == 302
     assert versions(small.organisation) == 1
 
 
 def test_editor_can_add_edit_and_delete_an_activity(client, members, login, small):
     org = small.organisation
     c = login(members["editor"])
-    _html, pairs = page(c, BASE + "new-activity/")
-    response = c.post(BASE + "new-activity/", as_post(
-        pairs, **{"activities[1].id": "kundeservice", "activities[1].name.nb": "Kundeservice",
-                  "activities[1].name.en": "Customer service", "activities[1].channels": ["email", "phone"],
-                  "activities[1].systems": ["nettsted"], "activities[1].retention.period": "P12M",
-                  "activities[1].data_categories.nb": "navn\ne-post\n\n", "activities[1].legal_bases[0].basis": "b"}))
+    response = submit(c, BASE + "new-activity/", **{
+        "activities[1].id": "kundeservice", "activities[1].name.nb": "Kundeservice",
+        "activities[1].name.en": "Customer service", "activities[1].channels": ["email", "phone"],
+        "activities[1].systems": ["nettsted"], "activities[1].retention.period": "P12M",
+        "activities[1].data_categories.nb": "navn\ne-post\n\n", "activities[1].legal_bases[0].basis": "b"})
     assert response.status_code == 302
     activity = current_version(org).register().activity("kundeservice")
     assert activity.name.en == "Customer service"
@@ -139,9 +142,7 @@ def test_editor_can_add_edit_and_delete_an_activity(client, members, login, smal
     assert [t.nb for t in activity.data_categories] == ["navn", "e-post"]
     assert activity.retention.period == "P12M" and activity.legal_bases[0].basis == "b"
 
-    _html, pairs = page(c, BASE + "activities/kundeservice/")
-    assert c.post(BASE + "activities/kundeservice/", as_post(
-        pairs, **{"activities[1].purpose.nb": "Svare kunder"})).status_code == 302
+    assert submit(c, BASE + "activities/kundeservice/", **{"activities[1].purpose.nb": "Svare kunder"}).status_code == 302
     assert current_version(org).register().activity("kundeservice").purpose.nb == "Svare kunder"
 
     assert c.get(BASE + "activities/kundeservice/delete/").status_code == 200
@@ -152,17 +153,15 @@ def test_editor_can_add_edit_and_delete_an_activity(client, members, login, smal
 
 def test_a_list_section_adds_and_deletes_rows(client, members, login, small):
     c = login(members["editor"])
-    _html, pairs = page(c, BASE + "edit/systems/")
-    response = c.post(BASE + "edit/systems/", as_post(
-        pairs, **{"systems[1].id": "kameraer", "systems[1].name": "Kameraer", "systems[1].count": "8",
-                  "systems[1].vendor": "mailchimp"}))
+    response = submit(c, BASE + "edit/systems/", **{
+        "systems[1].id": "kameraer", "systems[1].name": "Kameraer", "systems[1].count": "8",
+        "systems[1].vendor": "mailchimp"})
     assert response.status_code == 302
     reg = current_version(small.organisation).register()
     assert [s.id for s in reg.systems] == ["nettsted", "kameraer"]
     assert reg.system("kameraer").count == 8 and reg.system("kameraer").vendor == "mailchimp"
 
-    _html, pairs = page(c, BASE + "edit/systems/")
-    assert c.post(BASE + "edit/systems/", as_post(pairs, **{"_delete:systems[1]": "1"})).status_code == 302
+    assert submit(c, BASE + "edit/systems/", **{"_delete:systems[1]": "1"}).status_code == 302
     assert [s.id for s in current_version(small.organisation).register().systems] == ["nettsted"]
 
 
@@ -180,8 +179,7 @@ def test_an_id_reference_is_a_choice_of_existing_ids(client, members, login, sma
 
 def test_a_validation_error_is_shown_next_to_its_field_and_nothing_is_saved(client, members, login, small):
     c = login(members["editor"])
-    _html, pairs = page(c, BASE + "activities/nyhetsbrev/")
-    response = c.post(BASE + "activities/nyhetsbrev/", as_post(pairs, **{"activities[0].retention.period": "12 mnd"}))
+    response = submit(c, BASE + "activities/nyhetsbrev/", **{"activities[0].retention.period": "12 mnd"})
     assert response.status_code == 200
     html = response.content.decode()
     block = field_block(html, "f-activities-0-retention-period")
@@ -195,9 +193,8 @@ def test_a_validation_error_is_shown_next_to_its_field_and_nothing_is_saved(clie
 
 def test_a_missing_required_field_is_shown_next_to_it(client, members, login, small):
     c = login(members["editor"])
-    _html, pairs = page(c, BASE + "edit/controller/")
-    response = c.post(BASE + "edit/controller/", as_post(pairs, **{"controller.legal_name": "",
-                                                                    "controller.email": "not an address"}))
+    response = submit(c, BASE + "edit/controller/", **{"controller.legal_name": "",
+                                                      "controller.email": "not an address"})
     html = response.content.decode()
     assert "required field is missing" in field_block(html, "f-controller-legal_name")
     assert "should match pattern" in field_block(html, "f-controller-email")
@@ -207,8 +204,7 @@ def test_a_missing_required_field_is_shown_next_to_it(client, members, login, sm
 def test_a_broken_cross_reference_elsewhere_is_listed_and_nothing_is_saved(client, members, login, small):
     """Deleting a role that an activity still names is caught by validating the whole register."""
     c = login(members["editor"])
-    _html, pairs = page(c, BASE + "edit/roles/")
-    response = c.post(BASE + "edit/roles/", as_post(pairs, **{"_delete:roles[0]": "1"}))
+    response = submit(c, BASE + "edit/roles/", **{"_delete:roles[0]": "1"})
     html = response.content.decode()
     assert "activities[0].responsible_role" in html and 'no role with id &quot;webredaktor&quot;' in html
     assert versions(small.organisation) == 1
