@@ -150,3 +150,9 @@ def test_the_database_refuses_updates_to_the_ledger(client, site):
         cur.execute("UPDATE consent_consentrecord SET marketing = %s", [True])
     assert ConsentRecord.objects.get().marketing is False
     ConsentRecord.objects.all().delete()  # the retention job may delete
+
+
+def test_the_receipt_speaks_english_on_request(client, site):
+    cid = post(client, decision(site)).json()["cid"]
+    html = client.get(f"/c/{site.key}/receipt/{cid}?lang=en").content.decode()
+    assert "Consent receipt" in html and '<html lang="en">' in html
