@@ -19,6 +19,9 @@ class Connection(models.Model):
     system_id = models.CharField(max_length=60, blank=True, help_text="id of the register system this database belongs to")
     url = models.CharField(max_length=500, help_text="SQLAlchemy URL without the password")
     secret = models.BinaryField(blank=True, default=b"")
+    # HMAC key for columns the dataset map erases with a keyed hash; random per
+    # connection, encrypted like the password.
+    hash_secret = models.BinaryField(blank=True, default=b"")
     read_only = models.BooleanField(default=False, help_text="Credentials that can only read: access requests only")
     datamap = models.TextField(blank=True, help_text="Dataset map (YAML)")
     created = models.DateTimeField(default=timezone.now)
@@ -36,6 +39,16 @@ class Connection(models.Model):
 
     def password(self) -> str:
         return crypto.decrypt(bytes(self.secret)).decode() if self.secret else ""
+
+    def hash_key(self) -> bytes:
+        """The connection's HMAC key, made on first use."""
+        import secrets
+
+        if not self.hash_secret:
+            self.hash_secret = crypto.encrypt(secrets.token_bytes(32))
+            if self.pk:
+                self.save(update_fields=["hash_secret"])
+        return crypto.decrypt(bytes(self.hash_secret))
 
     def full_url(self) -> str:
         """The URL with the decrypted password, for the connector only; never shown or logged."""

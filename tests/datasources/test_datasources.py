@@ -1,0 +1,129 @@
+import json
+
+import pytest
+from django.core.management import call_command
+
+from conftest import EXAMPLES
+from examples.shop.generate import build_shop, customers_with_orders
+from personvern.audit.models import AuditEvent
+from personvern.core.manifest import EnforcementRule
+from personvern.datasources import services
+from personvern.datasources.models import Connection, RetentionRun
+from personvern.registry.services import current_register, register_save
+
+DATAMAP = (EXAMPLES / "shop" / "datamap.yaml").read_text()
+
+
+@pytest.fixture(scope="module")
+def shop_template(tmp_path_factory):
+    path = tmp_path_factory.mktemp("shop") / "template.sqlite3"
+    build_shop(f"sqlite:///{path}", 60, 42)
+    return path
+
+
+@pytest.fixture
+def shop(tmp_path, shop_template):
+    path = tmp_path / "shop.sqlite3"
+    path.write_bytes(shop_template.read_bytes())
+    return path
+
+
+@pytest.fixture
+def connection(org, shop):
+    return Connection.objects.create(organisation=org, slug="shop", name="Shop", url=f"sqlite:///{shop}", datamap=DATAMAP)
+
+
+def test_the_password_is_encrypted_at_rest_and_never_in_the_url(org):
+    c = Connection(organisation=org, slug="pg", name="PG", url="postgresql://shop@db.example.no/shop")
+    c.set_password("s3cret-passord")
+    c.save()
+    c.refresh_from_db()
+    assert b"s3cret-passord" not in bytes(c.secret)
+    assert c.password() == "s3cret-passord"
+    assert "s3cret-passord" in c.full_url() and "s3cret" not in c.url
+
+
+def test_the_form_refuses_a_password_inside_the_url_and_unknown_databases(client, members, login, saved_register):
+    login(members["privacy_officer"])
+    response = client.post("/o/alpha/data/new/", {"name": "X", "slug": "x", "url": "postgresql://u:pw@h/db"})
+    assert response.status_code == 400 and "passordfeltet" in response.content.decode()
+    response = client.post("/o/alpha/data/new/", {"name": "X", "slug": "x", "url": "oracle://u@h/db"})
+    assert response.status_code == 400 and "Støttet" in response.content.decode()
+    assert not Connection.objects.exists()
+
+
+def test_an_editor_may_not_add_connections(client, members, login):
+    login(members["editor"])
+    assert client.post("/o/alpha/data/new/", {"name": "X", "slug": "x", "url": "sqlite:///x.db"}).status_code == 403
+
+
+def test_a_privacy_officer_adds_and_tests_a_connection(client, members, login, saved_register, shop):
+    login(members["privacy_officer"])
+    response = client.post("/o/alpha/data/new/", {"name": "Shop", "slug": "shop", "url": f"sqlite:///{shop}", "password": ""})
+    assert response.status_code == 302
+    response = client.post("/o/alpha/data/c/shop/", {"action": "test"}, follow=True)
+    assert "connected to sqlite" in response.content.decode()
+    assert AuditEvent.objects.filter(action="connection.tested", data__ok=True).exists()
+
+
+def test_a_dataset_map_that_does_not_match_the_schema_is_shown_and_not_saved(client, members, login, connection):
+    login(members["privacy_officer"])
+    broken = DATAMAP.replace("first_name:", "fornavn:")
+    response = client.post("/o/alpha/data/c/shop/", {"action": "datamap", "datamap": broken})
+    assert response.status_code == 400
+    assert "fornavn" in response.content.decode()
+    connection.refresh_from_db()
+    assert "fornavn" not in connection.datamap
+
+
+def test_access_and_erasure_are_audited_with_counts_never_values(connection):
+    customer_id, email = customers_with_orders(f"sqlite:///{connection.url.split('///')[1]}", orders=1, limit=1)[0]
+    found = services.person_access(connection=connection, identity={"email": email})
+    assert found.counts["customers"] == 1
+    result = services.person_erase(connection=connection, identity={"email": email})
+    assert result.verification.ok
+    again = services.person_access(connection=connection, identity={"email": email})
+    assert again.counts.get("customers", 0) == 0
+    events = AuditEvent.objects.filter(action__startswith="connector.")
+    assert [e.action for e in events] == ["connector.access", "connector.erase", "connector.access"]
+    assert email not in json.dumps([e.data for e in events])
+
+
+def test_read_only_connections_refuse_erasure(connection):
+    connection.read_only = True
+    connection.save()
+    from personvern.connectors.engine import ConnectorError
+
+    with pytest.raises(ConnectorError, match="read-only"):
+        services.person_erase(connection=connection, identity={"email": "x@example.no"})
+
+
+def _enforce_job_applications(org):
+    register = current_register(org)
+    activity = next(a for a in register.activities if a.retention and a.retention.period)
+    activity.retention.enforcement = [EnforcementRule(connection="shop", table="job_applications", timestamp="submitted_at")]
+    register_save(org=org, register=register, message="enforce")
+    return activity
+
+
+def test_retention_runs_from_the_register_dry_run_first(saved_register, connection):
+    org = saved_register.organisation
+    activity = _enforce_job_applications(org)
+    dry = services.retention_run(org=org, dry_run=True, trigger="manual")
+    assert dry.results and dry.results[0]["rule"] == activity.id
+    would = dry.results[0]["rows"]
+    real = services.retention_run(org=org, trigger="manual")
+    assert real.results[0]["rows"] == would
+    assert services.retention_run(org=org).results[0]["rows"] == 0  # nothing left to do
+    assert AuditEvent.objects.filter(action="retention.run").count() == 2
+
+
+def test_retention_command_and_view(client, members, login, saved_register, connection, capsys):
+    _enforce_job_applications(saved_register.organisation)
+    call_command("retention", "run", "--org", "alpha", "--dry-run")
+    assert "would change" in capsys.readouterr().out
+    login(members["privacy_officer"])
+    response = client.post("/o/alpha/data/retention/run/", {"dry_run": "1"})
+    run = RetentionRun.objects.latest("started")
+    assert response["Location"].endswith(f"/o/alpha/data/retention/{run.pk}/")
+    assert "job_applications" in client.get(response["Location"]).content.decode()
