@@ -379,3 +379,12 @@ def test_the_bokmal_page_is_the_default(client, members, login, small):
     login(members["viewer"])
     html = client.get(BASE).content.decode()
     assert "Behandlingsaktiviteter" in html and "a – samtykke" in html and "Nyhetsbrev" in html
+
+
+def test_the_first_register_can_be_started_from_the_controller_form(client, members, login, org):
+    c = login(members["editor"])
+    assert "Begynn med behandlingsansvarlig" in c.get(BASE).content.decode()
+    response = submit(c, BASE + "edit/controller/", **{"controller.legal_name": "Alpha AS", "controller.org_number": "974 760 673"})
+    assert response.status_code == 302
+    version = current_version(org)
+    assert version.number == 1 and version.register().controller.org_number == "974760673"
