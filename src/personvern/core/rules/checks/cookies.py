@@ -1,0 +1,45 @@
+"""Rules on the cookie list: every cookie has an expiry and a category; cookies in use are listed."""
+
+from __future__ import annotations
+
+from ...manifest import Channel
+from ..engine import Context, rule
+
+
+@rule("DEF-06", severity="warning",
+      summary="Cookies are listed when used, each with an expiry and a category, and non-necessary ones "
+              "linked to the activity that gives their basis.")
+def cookies_described(ctx: Context):
+    reg = ctx.reg
+    if not reg.cookies:
+        for i, a in ctx.activities():
+            if Channel.COOKIES in a.channels:
+                yield ctx.finding(
+                    ("activities", i, "channels"),
+                    (f"«{a.name.nb}» bruker informasjonskapsler, men registeret lister ingen.",
+                     f'"{a.name.get("en")}" uses cookies, but the register lists none.'),
+                    ("List hver informasjonskapsel med navn, leverandør, formål, varighet og kategori.",
+                     "List every cookie with name, provider, purpose, expiry and category."))
+                break
+        return
+    for i, c in enumerate(reg.cookies):
+        if c.expiry is None:
+            yield ctx.finding(
+                ("cookies", i, "expiry"),
+                (f"Informasjonskapselen «{c.name}» har ingen varighet.", f'The cookie "{c.name}" has no expiry.'),
+                ("Oppgi hvor lenge den lagres (f.eks. P13M, PT24H eller session).",
+                 "Say how long it is stored (e.g. P13M, PT24H or session)."))
+        if c.category is None:
+            yield ctx.finding(
+                ("cookies", i, "category"),
+                (f"Informasjonskapselen «{c.name}» har ingen kategori.", f'The cookie "{c.name}" has no category.'),
+                ("Velg necessary, functional, statistics eller marketing; bare necessary kan settes uten samtykke.",
+                 "Choose necessary, functional, statistics or marketing; only necessary may be set without consent."))
+        elif c.category.value != "necessary" and c.activity is None:
+            yield ctx.finding(
+                ("cookies", i, "activity"),
+                (f"Informasjonskapselen «{c.name}» ({c.category.value}) er ikke knyttet til en behandling.",
+                 f'The cookie "{c.name}" ({c.category.value}) is not linked to an activity.'),
+                ("Knytt den til behandlingen som gir formål og grunnlag (activity: <id>).",
+                 "Link it to the activity that gives its purpose and basis (activity: <id>)."),
+                severity="info")

@@ -1,0 +1,175 @@
+"""Rules on recipients: processor agreements (Art. 28) and transfers out of the EEA (Art. 44-49)."""
+
+from __future__ import annotations
+
+from ...manifest import RecipientRole, TransferMechanism
+from ..engine import Context, rule
+
+M = TransferMechanism
+
+
+@rule("A28-9", severity="warning",
+      summary="Every processor has a data processing agreement: warning when none is recorded, error when "
+              "the register says there is none.")
+def processor_agreement(ctx: Context):
+    for i, r in enumerate(ctx.reg.recipients):
+        if r.role != RecipientRole.PROCESSOR:
+            continue
+        if r.dpa is not None and r.dpa.in_place is False:
+            yield ctx.finding(
+                ("recipients", i, "dpa", "in_place"),
+                (f"Det finnes ingen databehandleravtale med databehandleren {r.name}.",
+                 f"There is no data processing agreement with the processor {r.name}."),
+                ("Inngå en skriftlig avtale med innholdet i artikkel 28 nr. 3 (EU-kommisjonens standardklausuler "
+                 "2021/915 kan brukes) før databehandleren får opplysninger.",
+                 "Sign a written agreement with the content of Article 28(3) (the Commission's standard clauses "
+                 "2021/915 may be used) before the processor gets any data."),
+                severity="error")
+        elif r.dpa is None or r.dpa.in_place is None:
+            yield ctx.finding(
+                ("recipients", i, "dpa"),
+                (f"Registeret sier ikke om det finnes en databehandleravtale med {r.name}.",
+                 f"The register does not say whether there is a data processing agreement with {r.name}."),
+                ("Registrer avtalen (dpa: in_place: true, dato, referanse), eller inngå en.",
+                 "Record the agreement (dpa: in_place: true, date, reference), or sign one."))
+
+
+def _mechanism_hint(ctx: Context, r, lang: int) -> str:
+    m = ctx.vendors.for_recipient(r)
+    if m is None:
+        base = ("Oppgi overføringsgrunnlaget: adequacy (land med beslutning om tilstrekkelig beskyttelse), dpf "
+                "(bare for amerikanske selskaper på DPF-listen), scc_2021_914 eller bcr.",
+                "State the transfer mechanism: adequacy (a country with an adequacy decision), dpf (only for US "
+                "companies on the DPF List), scc_2021_914 or bcr.")
+        return base[lang]
+    v = m.vendor
+    facts = ctx.vendors.facts(v, "en" if lang else "nb")
+    if v.country == "US" and v.dpf_listed:
+        tip = ("Sjekk oppføringen på dataprivacyframework.gov og skriv mechanism: dpf (standardklausulene "
+               "2021/914 er en reserve).",
+               "Check the listing at dataprivacyframework.gov and write mechanism: dpf (SCC 2021/914 as a fallback).")
+    else:
+        tip = ("Skriv mechanism: scc_2021_914 med riktig modul, eller det grunnlaget avtalen faktisk bruker.",
+               "Write mechanism: scc_2021_914 with the right module, or the mechanism the contract actually uses.")
+    return f"{facts} {tip[lang]}"
+
+
+@rule("T-44", citation=("GDPR Art. 44-46, 49; Art. 13(1)(f)", "GDPR Art. 44-46, 49; Art. 13(1)(f)"),
+      summary="A recipient outside the EEA has a transfer mechanism recorded (not 'unstated').")
+def transfer_mechanism(ctx: Context):
+    for i, r in enumerate(ctx.reg.recipients):
+        if not r.outside_eea:
+            continue
+        if r.transfer is None or r.transfer.mechanism == M.UNSTATED:
+            yield ctx.finding(
+                ("recipients", i, "transfer"),
+                (f"{r.name} ({r.country}) er utenfor EØS, og grunnlaget for overføringen er ikke oppgitt.",
+                 f"{r.name} ({r.country}) is outside the EEA, and the basis for the transfer is not stated."),
+                (_mechanism_hint(ctx, r, 0), _mechanism_hint(ctx, r, 1)))
+
+
+@rule("T-45-DPF", summary="Mechanism 'dpf' only for US recipients, and only where they are on the DPF List.")
+def dpf_only_us_listed(ctx: Context):
+    for i, r in enumerate(ctx.reg.recipients):
+        if r.transfer is None or r.transfer.mechanism != M.DPF:
+            continue
+        loc = ("recipients", i, "transfer", "mechanism")
+        if r.country != "US":
+            yield ctx.finding(
+                loc,
+                (f"{r.name} er i {r.country}; Data Privacy Framework gjelder bare mottakere i USA.",
+                 f"{r.name} is in {r.country}; the Data Privacy Framework covers only recipients in the US."),
+                ("Bruk adequacy, scc_2021_914 eller bcr for andre land.", "Use adequacy, scc_2021_914 or bcr for other countries."))
+            continue
+        m = ctx.vendors.for_recipient(r)
+        if m is not None and m.vendor.dpf_listed is not True:
+            state = ("står ikke", "is not") if m.vendor.dpf_listed is False else ("er ikke kjent å stå", "is not known to be")
+            yield ctx.finding(
+                loc,
+                (f"{m.vendor.legal_entity} {state[0]} på DPF-listen ifølge leverandørkatalogen (ikke verifisert).",
+                 f"{m.vendor.legal_entity} {state[1]} on the DPF List according to the vendor catalogue (not verified)."),
+                ("Sjekk dataprivacyframework.gov; står selskapet ikke der, bruk standardklausulene 2021/914.",
+                 "Check dataprivacyframework.gov; if the company is not there, use SCC 2021/914."),
+                severity="warning")
+
+
+@rule("T-45", severity="warning",
+      summary="Mechanism 'adequacy' only for a country with an adequacy decision (list in vendors.yaml, not verified).")
+def adequacy_country(ctx: Context):
+    for i, r in enumerate(ctx.reg.recipients):
+        if r.transfer is None or r.transfer.mechanism != M.ADEQUACY or not r.outside_eea:
+            continue
+        if r.country not in ctx.vendors.adequacy:
+            yield ctx.finding(
+                ("recipients", i, "transfer", "mechanism"),
+                (f"{r.country} står ikke på listen over land med beslutning om tilstrekkelig beskyttelse "
+                 "(listen er ikke verifisert).",
+                 f"{r.country} is not on the list of countries with an adequacy decision (the list is not verified)."),
+                ("For USA: dpf for selskaper på DPF-listen; ellers scc_2021_914 eller bcr.",
+                 "For the US: dpf for companies on the DPF List; otherwise scc_2021_914 or bcr."))
+
+
+@rule("T-49", severity="warning",
+      summary="Art. 49 derogations are not used for a processor's routine service.")
+def derogation_not_routine(ctx: Context):
+    for i, r in enumerate(ctx.reg.recipients):
+        if r.transfer and r.transfer.mechanism == M.ART49 and r.role == RecipientRole.PROCESSOR:
+            yield ctx.finding(
+                ("recipients", i, "transfer", "mechanism"),
+                (f"Unntakene i artikkel 49 er for enkeltstående overføringer, ikke en databehandlers faste tjeneste ({r.name}).",
+                 f"The Article 49 derogations are for occasional transfers, not a processor's routine service ({r.name})."),
+                ("Bruk standardklausulene 2021/914 (modul 2) eller dpf.", "Use SCC 2021/914 (module 2) or dpf."))
+
+
+@rule("A13-1f", severity="info",
+      summary="For SCC or BCR transfers, the register says where a copy of the safeguards is available.")
+def safeguards_copy(ctx: Context):
+    for i, r in enumerate(ctx.reg.recipients):
+        t = r.transfer
+        if t and t.mechanism in (M.SCC_2021_914, M.BCR) and not t.copy_url:
+            yield ctx.finding(
+                ("recipients", i, "transfer", "copy_url"),
+                (f"Erklæringen skal si hvordan man får en kopi av garantiene for overføringen til {r.name}.",
+                 f"The notice must say how to obtain a copy of the safeguards for the transfer to {r.name}."),
+                ("Oppgi copy_url, ellers sier erklæringen at kopi fås ved å kontakte dere.",
+                 "Give copy_url; otherwise the notice says a copy is available on request."))
+
+
+@rule("DEF-05", severity="warning",
+      summary="Services in the vendor catalogue that send data outside the EEA (by system name, cookie provider "
+              "or recipient) are declared as recipients with the right country.")
+def vendor_transfers(ctx: Context):
+    reg = ctx.reg
+    declared = {m.vendor.key for r in reg.recipients if (m := ctx.vendors.for_recipient(r))}
+    for i, r in enumerate(reg.recipients):
+        m = ctx.vendors.for_recipient(r)
+        if m is None or not m.vendor.third_countries or r.outside_eea:
+            continue
+        v = m.vendor
+        yield ctx.finding(
+            ("recipients", i, "country"),
+            (f"{r.name} er oppført i {r.country}, men ifølge leverandørkatalogen går data til "
+             f"{', '.join(v.third_countries)}.",
+             f"{r.name} is recorded in {r.country}, but according to the vendor catalogue data goes to "
+             f"{', '.join(v.third_countries)}."),
+            (ctx.vendors.facts(v, "nb") + " Kontroller underleverandørene og overføringsgrunnlaget.",
+             ctx.vendors.facts(v, "en") + " Check the sub-processors and the transfer mechanism."))
+    seen: set[str] = set()
+    used = [(("systems", i, "name"), s.name) for i, s in enumerate(reg.systems) if not s.vendor]
+    used += [(("cookies", i, "provider"), c.provider) for i, c in enumerate(reg.cookies)
+             if c.provider and c.provider not in ctx.recipients]
+    for loc, name in used:
+        m = ctx.vendors.match(name)
+        if m is None or not m.vendor.third_countries or m.vendor.key in declared or m.vendor.key in seen:
+            continue
+        seen.add(m.vendor.key)
+        v = m.vendor
+        yield ctx.finding(
+            loc,
+            (f"«{name}» er en tjeneste fra {v.legal_entity} ({v.country}), men registeret har ingen slik mottaker.",
+             f'"{name}" is a service of {v.legal_entity} ({v.country}), but the register has no such recipient.'),
+            ("Får leverandøren opplysninger (f.eks. gjennom informasjonskapsler eller lagring), legg den inn som "
+             "mottaker med land og overføringsgrunnlag. " + ctx.vendors.facts(v, "nb"),
+             "If the vendor receives data (e.g. through cookies or storage), add it as a recipient with country "
+             "and transfer mechanism. " + ctx.vendors.facts(v, "en")))
+

@@ -1,0 +1,285 @@
+"""Rules on the literal text a register carries (notes, statements, law strings, addresses): outdated law,
+invalid transfer mechanisms, the old Datatilsynet address, the wrong child age.
+
+The patterns follow legal-rules.md N6 (linter regex pack). Each field is reported once per rule.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+
+from pydantic import BaseModel
+
+from ...manifest import Register, Text
+from ..engine import Context, rule
+
+# --------------------------------------------------------------------------
+# The texts of a register, each with its location and its neighbours
+# --------------------------------------------------------------------------
+
+
+def _walk(obj, loc: tuple, out: list) -> None:
+    if isinstance(obj, Text):
+        out.append((loc, obj.nb + ("\n" + obj.en if obj.en else "")))
+    elif isinstance(obj, str):
+        out.append((loc, obj))
+    elif isinstance(obj, BaseModel):
+        for name in type(obj).model_fields:
+            value = getattr(obj, name)
+            if value is not None and not isinstance(value, (bool, int, float)):
+                _walk(value, loc + (name,), out)
+    elif isinstance(obj, list):
+        for i, item in enumerate(obj):
+            _walk(item, loc + (i,), out)
+
+
+def register_texts(reg: Register) -> list[tuple[tuple, str, str]]:
+    """(location, text, context) for every text in the register; context is the text of the fields next to it
+    (a law string's context is its note and description)."""
+    flat: list[tuple[tuple, str]] = []
+    _walk(reg, (), flat)
+    siblings: dict[tuple, list[str]] = {}
+    for loc, text in flat:
+        siblings.setdefault(_parent(loc), []).append(text)
+    return [(loc, text, "\n".join(siblings[_parent(loc)])) for loc, text in flat]
+
+
+def _parent(loc: tuple) -> tuple:
+    # Texts of a list of Text (statements[3]) have the list item as their own parent.
+    return loc[:-1] if loc and isinstance(loc[-1], str) else loc
+
+
+class _Corpus:
+    """All texts joined into one string, so each pattern runs once per register."""
+
+    SEP = "\n\x00\n"
+
+    def __init__(self, reg: Register):
+        self.items = register_texts(reg)
+        self.starts: list[int] = []
+        pos, parts = 0, []
+        for _, text, _ in self.items:
+            self.starts.append(pos)
+            low = text.lower()
+            parts.append(low if len(low) == len(text) else text)  # offsets must stay the same
+            pos += len(text) + len(self.SEP)
+        self.lower = self.SEP.join(parts)
+
+
+def _corpus(ctx: Context) -> _Corpus:
+    corpus = ctx.memo.get("texts")
+    if corpus is None:
+        corpus = ctx.memo["texts"] = _Corpus(ctx.reg)
+    return corpus
+
+
+def _scan(ctx: Context, needles: tuple[str, ...], pattern: re.Pattern, context_pattern: re.Pattern | None = None,
+          window: int = 200):
+    """(loc, matches) for each text where `pattern` matches, with `context_pattern` within `window` characters
+    (in the text or its neighbouring fields). The texts are searched in lower case, and only when one of the
+    `needles` occurs at all."""
+    corpus = _corpus(ctx)
+    if not any(n in corpus.lower for n in needles):
+        return
+    found: dict[int, list] = {}
+    for m in pattern.finditer(corpus.lower):
+        k = bisect_right(corpus.starts, m.start()) - 1
+        if context_pattern is not None:
+            near = corpus.lower[max(corpus.starts[k], m.start() - window): m.end() + window]
+            if not context_pattern.search(near) and not context_pattern.search(corpus.items[k][2].lower()):
+                continue
+        found.setdefault(k, []).append(m)
+    for k, matches in found.items():
+        yield corpus.items[k][0], matches
+
+
+# --------------------------------------------------------------------------
+# Repealed Norwegian law
+# --------------------------------------------------------------------------
+
+OLD_ACT_RE = re.compile(r"personopplysningslov(?:en)?\s*(?:av\s*|fra\s*)?(?:\(\s*)?2000|14\.\s*april\s*2000|"
+                        r"2000-04-14-31|nl-20000414-031")
+
+
+@rule("NO-POL-2", severity="warning", summary="No reference to the repealed Personal Data Act of 2000.")
+def old_act(ctx: Context):
+    for loc, _ in _scan(ctx, ("2000",), OLD_ACT_RE):
+        yield ctx.finding(
+            loc,
+            ("Teksten viser til personopplysningsloven av 2000, som ble opphevet 20. juli 2018.",
+             "The text refers to the Personal Data Act of 2000, repealed on 20 July 2018."),
+            ("Vis til personvernforordningen og personopplysningsloven (lov 15. juni 2018 nr. 38).",
+             "Refer to the GDPR and the Personal Data Act (lov 15. juni 2018 nr. 38)."))
+
+
+OLD_SECTION_RE = re.compile(r"personopplysningslov(?:en|ens)?\s*§+\s*(18|19|20|27|28)\b")
+OLD_SECTION_CONTEXT = re.compile(r"innsyn|informasjon|rett(?:ing|et|e)\b|slett|access|informa|rectif|correct|"
+                                 r"erasure|delet")
+OLD_SECTION_TODAY = {"18": "artikkel 15", "19": "artikkel 13", "20": "artikkel 14", "27": "artikkel 16",
+                     "28": "artikkel 17"}
+
+
+@rule("NO-POL-3", severity="warning",
+      summary="No old section numbers of the 2000 Act (§ 18 access, § 19/20 information, § 27 rectification, "
+              "§ 28 erasure) where the text is about those rights.")
+def old_sections(ctx: Context):
+    for loc, matches in _scan(ctx, ("personopplysningslov",), OLD_SECTION_RE, OLD_SECTION_CONTEXT):
+        sections = sorted({m.group(1) for m in matches}, key=int)
+        old = ", ".join(f"§ {s}" for s in sections)
+        today_nb = ", ".join(f"§ {s} → {OLD_SECTION_TODAY[s]}" for s in sections)
+        today_en = ", ".join(f"§ {s} → Article {OLD_SECTION_TODAY[s].split()[1]}" for s in sections)
+        yield ctx.finding(
+            loc,
+            (f"Teksten viser til personopplysningsloven {old} slik de lød i loven av 2000, som er opphevet.",
+             f"The text cites personopplysningsloven {old} as numbered in the repealed Act of 2000."),
+            (f"Vis til personvernforordningen i stedet ({today_nb}).",
+             f"Cite the GDPR instead ({today_en})."))
+
+
+OLD_CAMERA_RE = re.compile(r"personopplysningsforskriften\s*(?:kap(?:ittel)?\.?\s*[89]\b|§\s*[89]-)|"
+                           r"personopplysningsloven\s*§+\s*(?:3[6-9]|4[01])\b")
+
+
+@rule("NO-CAM-4", severity="warning",
+      summary="No camera or e-mail rules cited from the repealed 2000 regulation (ch. 8/9) or Act §§ 36-41.")
+def old_camera_rules(ctx: Context):
+    for loc, _ in _scan(ctx, ("personopplysnings",), OLD_CAMERA_RE):
+        yield ctx.finding(
+            loc,
+            ("Teksten viser til kamera- eller e-postreglene i 2000-regelverket, som er opphevet.",
+             "The text cites the camera or e-mail rules of the repealed 2000 rules."),
+            ("Kamera på arbeidsplassen: forskrift 2. juli 2018 nr. 1107; ellers personvernforordningen. "
+             "E-post: forskrift 2. juli 2018 nr. 1108.",
+             "Workplace cameras: forskrift 2. juli 2018 nr. 1107; otherwise the GDPR. "
+             "E-mail: forskrift 2. juli 2018 nr. 1108."))
+
+
+# --------------------------------------------------------------------------
+# Cookies: the old ekomlov rule and browser-settings "consent"
+# --------------------------------------------------------------------------
+
+OLD_EKOM_RE = re.compile(r"§\s*2-7\s*b\b")
+EKOM_CONTEXT = re.compile(r"ekom|elektronisk kommunikasjon|electronic communications|informasjonskaps|cookie")
+
+
+@rule("NO-EKOM-2", severity="warning",
+      citation=("ekomloven 2024 (i kraft 1. januar 2025), som erstattet ekomloven 2003 § 2-7 b; "
+                "paragrafnummeret § 3-15 er ikke verifisert",
+                "Electronic Communications Act 2024 (in force 1 January 2025), replacing ekomloven 2003 § 2-7 b; "
+                "the section number § 3-15 is not verified"),
+      summary="No reference to the old cookie rule, ekomloven § 2-7 b (replaced 1 January 2025).")
+def old_cookie_rule(ctx: Context):
+    for loc, _ in _scan(ctx, ("2-7",), OLD_EKOM_RE, EKOM_CONTEXT, window=120):
+        yield ctx.finding(
+            loc,
+            ("Teksten viser til ekomloven § 2-7 b, som ble erstattet av den nye ekomloven 1. januar 2025.",
+             "The text cites ekomloven § 2-7 b, replaced by the new Electronic Communications Act on 1 January 2025."),
+            ("Vis til den nye ekomloven (lov 2024, i kraft 1. januar 2025). Bestemmelsen omtales ofte som § 3-15, "
+             "men nummeret er ikke bekreftet mot Lovdata; kontroller før dere skriver det.",
+             "Cite the new Electronic Communications Act (2024, in force 1 January 2025). Its cookie provision is "
+             "often cited as § 3-15, but the number is not confirmed against Lovdata; check before writing it."))
+
+
+BROWSER_CONSENT_RE = re.compile(
+    r"(?:nettleser|browser)[^.]{0,100}(?:innstilling|skrudd av|slått av|setting|turned off|disabled)|"
+    r"(?:innstilling|skrudd av|slått av|setting|turned off|disabled)[^.]{0,100}(?:nettleser|browser)",)
+CONSENT_CONTEXT = re.compile(r"samtykke|consent")
+
+
+@rule("NO-EKOM-1", severity="warning",
+      summary="Consent to cookies is not inferred from browser settings (ekomloven 2024).")
+def browser_settings_consent(ctx: Context):
+    for loc, _ in _scan(ctx, ("nettleser", "browser"), BROWSER_CONSENT_RE, CONSENT_CONTEXT, window=150):
+        yield ctx.finding(
+            loc,
+            ("Teksten behandler nettleserinnstillinger som samtykke til informasjonskapsler.",
+             "The text treats browser settings as consent to cookies."),
+            ("Siden 1. januar 2025 må samtykke til informasjonskapsler oppfylle personvernforordningens krav: en "
+             "aktiv, frivillig og spesifikk handling, like lett å avslå som å godta.",
+             "Since 1 January 2025 consent to cookies must meet the GDPR standard: an active, free and specific "
+             "act, as easy to refuse as to accept."))
+
+
+# --------------------------------------------------------------------------
+# Transfers, Datatilsynet, children
+# --------------------------------------------------------------------------
+
+INVALID_US_RE = re.compile(r"privacy\s*shield|safe\s*harbou?r")
+OLD_REGIME_RE = re.compile(r"meldeplikt|konsesjon")
+DT_CONTEXT = re.compile(r"datatilsynet")
+
+
+@rule("DEF-02", severity="warning",
+      summary="No Privacy Shield or Safe Harbor, and no pre-2018 notification or licence to Datatilsynet; an "
+              "error when a transfer rests on them.")
+def outdated_mechanisms(ctx: Context):
+    for loc, _ in _scan(ctx, ("shield", "safe"), INVALID_US_RE):
+        in_transfer = "transfer" in loc
+        yield ctx.finding(
+            loc,
+            ("Privacy Shield og Safe Harbor er kjent ugyldige (Schrems I og II) og er ikke grunnlag for overføring.",
+             "Privacy Shield and Safe Harbor were declared invalid (Schrems I and II) and are no transfer mechanism."),
+            ("For amerikanske mottakere: dpf hvis selskapet står på DPF-listen, ellers standardklausulene 2021/914.",
+             "For US recipients: dpf if the company is on the DPF List, otherwise SCC 2021/914."),
+            severity="error" if in_transfer else "warning")
+    for loc, _ in _scan(ctx, ("meldeplikt", "konsesjon"), OLD_REGIME_RE, DT_CONTEXT, window=150):
+        yield ctx.finding(
+            loc,
+            ("Teksten nevner meldeplikt eller konsesjon hos Datatilsynet, en ordning som falt bort i 2018.",
+             "The text mentions notification to or a licence from Datatilsynet, a scheme that ended in 2018."),
+            ("Fjern henvisningen; i dag gjelder protokoll (artikkel 30) og eventuelt vurdering av personvernkonsekvenser.",
+             "Remove it; today the record (Article 30) and, where needed, a data protection impact assessment apply."))
+
+
+OLD_SCC_RE = re.compile(r"2010/87|2001/497|2004/915")
+
+
+@rule("T-46-SCC", summary="Standard contractual clauses are the 2021/914 set, not the repealed 2001/2004/2010 sets.")
+def old_scc(ctx: Context):
+    for loc, _ in _scan(ctx, ("2010/87", "2001/497", "2004/915"), OLD_SCC_RE):
+        yield ctx.finding(
+            loc,
+            ("Teksten viser til gamle standardklausuler (2001/497, 2004/915 eller 2010/87), som ikke har gitt "
+             "garantier siden 27. desember 2022.",
+             "The text cites old standard clauses (2001/497, 2004/915 or 2010/87), which have given no safeguards "
+             "since 27 December 2022."),
+            ("Bruk standardklausulene i beslutning 2021/914 med riktig modul.",
+             "Use the standard clauses of Decision 2021/914 with the right module."),
+            severity="error" if "transfer" in loc else "warning")
+
+
+OLD_DT_RE = re.compile(r"tollbugat(?:a|en)\s*3")
+
+
+@rule("NO-DT-1", severity="warning",
+      summary="Datatilsynet's address is Postboks 458 Sentrum, 0105 Oslo; flags the old 'Tollbugata 3' "
+              "(an error in the complaint address).")
+def datatilsynet_address(ctx: Context):
+    for loc, _ in _scan(ctx, ("tollbugat",), OLD_DT_RE):
+        complaint = loc[:2] == ("rights", "complaint_address")
+        yield ctx.finding(
+            loc[:2] if complaint else loc,
+            ("«Tollbugata 3» er Datatilsynets gamle adresse.", '"Tollbugata 3" is Datatilsynet\'s former address.'),
+            ("Datatilsynet: Postboks 458 Sentrum, 0105 Oslo (besøk: Trelastgata 3, 0191 Oslo), www.datatilsynet.no. "
+             "La complaint_address stå tom, så bruker erklæringen gjeldende adresse.",
+             "Datatilsynet: Postboks 458 Sentrum, 0105 Oslo (visits: Trelastgata 3, 0191 Oslo), www.datatilsynet.no. "
+             "Leave complaint_address empty and the notice uses the current address."),
+            severity="error" if complaint else "warning")
+
+
+CHILD_16_RE = re.compile(r"\b16\s*(?:år|years?)\b|\bunder\s*16\b")
+CHILD_CONTEXT = re.compile(r"samtykk|consent|barn|child|foreldre|parent")
+
+
+@rule("DEF-13", severity="warning", summary="No age of 16 for children's consent: Norway's age is 13.")
+def child_age(ctx: Context):
+    for loc, _ in _scan(ctx, ("16",), CHILD_16_RE, CHILD_CONTEXT, window=120):
+        yield ctx.finding(
+            loc,
+            ("Teksten nevner 16 år i forbindelse med samtykke; i Norge er aldersgrensen 13 år.",
+             "The text mentions 16 years in connection with consent; Norway's age is 13."),
+            ("Personopplysningsloven § 5: barn kan samtykke selv fra 13 år til informasjonssamfunnstjenester. "
+             "(Et forslag om 15 år har vært på høring.)",
+             "Personopplysningsloven § 5: children can consent alone from 13 to information society services. "
+             "(A proposal for 15 has been on consultation.)"))

@@ -1,0 +1,64 @@
+import json
+from pathlib import Path
+
+import yaml
+from django.core.management.base import BaseCommand, CommandError
+
+from personvern.core.manifest import RegisterError, _line_for, _line_index, _NoDatesLoader, load_register
+from personvern.core.rules import has_errors, lint
+
+WORDS = {
+    "nb": {"error": "feil", "warning": "advarsel", "info": "merknad", "hint": "Råd", "source": "Kilde",
+           "status": {"verified": "verifisert", "secondary": "sekundærkilde", "unverified": "ikke verifisert"},
+           "none": "Ingen funn.", "summary": "{n} funn: {error} feil, {warning} advarsler, {info} merknader"},
+    "en": {"error": "error", "warning": "warning", "info": "info", "hint": "Hint", "source": "Source",
+           "status": {"verified": "verified", "secondary": "secondary source", "unverified": "unverified"},
+           "none": "No findings.", "summary": "{n} findings: {error} errors, {warning} warnings, {info} notes"},
+}
+
+
+def _lines(path: Path) -> dict:
+    try:
+        node = yaml.compose(path.read_text(encoding="utf-8"), Loader=_NoDatesLoader)
+    except (OSError, yaml.YAMLError):
+        return {}
+    return _line_index(node) if node is not None else {}
+
+
+class Command(BaseCommand):
+    help = ("Check a register against the legal rules (legal-rules.yaml). Exit 1 when there is an error, "
+            "2 when the file is not a valid register.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("file")
+        parser.add_argument("--format", choices=("text", "json"), default="text")
+        parser.add_argument("--lang", choices=("nb", "en"), default="nb")
+
+    def handle(self, *args, file, format, lang, **opts):
+        path = Path(file)
+        try:
+            reg = load_register(path)
+        except RegisterError as exc:
+            for p in exc.problems:
+                self.stderr.write(str(p))
+            raise CommandError(f"{file}: not a valid register ({len(exc.problems)} problem(s))", returncode=2)
+        findings = lint(reg, lang)
+        index = _lines(path)
+        w = WORDS[lang]
+        counts = {s: sum(f.severity == s for f in findings) for s in ("error", "warning", "info")}
+        if format == "json":
+            out = {"file": str(path), "lang": lang, "counts": counts,
+                   "findings": [f.as_dict() | {"line": _line_for(index, f.loc)} for f in findings]}
+            self.stdout.write(json.dumps(out, ensure_ascii=False, indent=2))
+        else:
+            for f in findings:
+                line = _line_for(index, f.loc)
+                where = f"{path}:{line}" if line else str(path)
+                self.stdout.write(f"{where}: {w[f.severity]} [{f.rule_id}] {f.path}")
+                self.stdout.write(f"  {f.message}")
+                if f.hint:
+                    self.stdout.write(f"  {w['hint']}: {f.hint}")
+                self.stdout.write(f"  {w['source']}: {f.citation} ({w['status'][f.status]})")
+            self.stdout.write(w["summary"].format(n=len(findings), **counts) if findings else w["none"])
+        if has_errors(findings):
+            raise SystemExit(1)
