@@ -418,5 +418,7 @@ def chart_svg(stats: list[dict], categories: list[str]) -> str:
         if points:
             parts.append(f'<polyline fill="none" stroke="{CHART_COLOURS[c]}" stroke-width="2" points="{points}">'
                          f"<title>{escape(c)}</title></polyline>")
+            parts.extend(f'<circle cx="{p.split(",")[0]}" cy="{p.split(",")[1]}" r="3" fill="{CHART_COLOURS[c]}"/>'
+                         for p in points.split())
     parts.append("</svg>")
     return "".join(parts)
