@@ -273,6 +273,7 @@ class Node:
     help: str = ""
     choices: list[tuple[str, str, bool]] = field(default_factory=list)  # (value, label, selected)
     children: list[Node] = field(default_factory=list)
+    placeholder: str = ""
     help_lang: str = ""  # "en" when the help is the schema's untranslated description
     short: bool = False  # a bokmål/English pair shown as one-line inputs
     errors: list[str] = field(default_factory=list)
@@ -360,6 +361,9 @@ def node_for(model: type[BaseModel], name: str, value: Any, path: str, errors: E
         node.en_value = "\n".join(en for _nb, en in pairs) if any(en for _nb, en in pairs) else ""
     else:
         node.value = "" if value is None else str(value)
+        default = info.get_default(call_default_factory=True)
+        if isinstance(default, str | int) and not isinstance(default, bool):
+            node.placeholder = str(default)  # what an empty input means
     return node
 
 
