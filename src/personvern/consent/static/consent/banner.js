@@ -36,7 +36,7 @@ function rid() {
 }
 
 /* Run what the visitor allowed: blocked scripts, iframes, Consent Mode, an event. */
-function apply() {
+function apply(fresh) {
   var g = {}; K.forEach(function (c) { g[c] = has(c); });
   if (preview) return;
   gtag("consent", "update", gcm(g));
@@ -56,7 +56,7 @@ function apply() {
     if (!el.src) s.text = el.text;
     el.parentNode.replaceChild(s, el);
   });
-  K.forEach(function (c) { if (!g[c] && applied[c]) forget(c); });
+  K.forEach(function (c) { if (!g[c] && (applied[c] || fresh)) forget(c); });
   applied = g;
   w.dispatchEvent(new CustomEvent("personvern:consent", { detail: g }));
 }
@@ -79,7 +79,7 @@ function forget(c) {
 function decide(method, choice) {
   var bits = K.map(function (c) { return choice[c] ? 1 : 0; }).join(""), body;
   cur = { id: cur && cur.id || "", v: C.v, t: Math.floor(Date.now() / 1e3), c: bits, m: method };
-  ok = true; save([cur.id, cur.v, cur.t, bits, method].join(".")); close(); apply();
+  ok = true; save([cur.id, cur.v, cur.t, bits, method].join(".")); close(); apply(1);
   if (preview) return;
   body = JSON.stringify({ site: C.k, id: rid(), cid: cur.id, choices: choice, method: method, version: C.v, lang: lang });
   try { localStorage.setItem("pvc_q", body); } catch (e) { }
@@ -94,7 +94,10 @@ function send(body, n) {
       try { localStorage.removeItem("pvc_q"); } catch (e) { }
       save(j.state); cur = read(); ok = valid(cur);
       P.id = j.cid; if (box) info();
-    }, function (e) { if (e !== 0 && n < 4) setTimeout(function () { send(body, n + 1); }, 1e3 * (n + 1) * (n + 1)); });
+    }, function (e) {
+      if (e === 0) try { localStorage.removeItem("pvc_q"); } catch (x) { }
+      else if (n < 4) setTimeout(function () { send(body, n + 1); }, 1e3 * (n + 1) * (n + 1));
+    });
 }
 
 function choice(all) {
