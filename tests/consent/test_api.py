@@ -156,3 +156,22 @@ def test_the_receipt_speaks_english_on_request(client, site):
     cid = post(client, decision(site)).json()["cid"]
     html = client.get(f"/c/{site.key}/receipt/{cid}?lang=en").content.decode()
     assert "Consent receipt" in html and '<html lang="en">' in html
+
+
+def test_a_record_id_used_on_another_site_is_refused(client, org, site):
+    from personvern.consent.models import Site
+
+    other = Site.objects.create(organisation=org, url="http://alpha.example")
+    body = decision(site)
+    assert post(client, body).status_code == 201
+    body["site"] = other.key
+    assert post(client, body).status_code == 409
+    assert ConsentRecord.objects.count() == 1
+
+
+def test_changed_settings_reach_the_api_at_once(client, site):
+    from personvern.consent import services
+
+    assert post(client, decision(site)).cookies["pvc"]["max-age"] == 182 * 86400
+    services.site_update(site=site, fields={"lifetime_days": 30})
+    assert post(client, decision(site)).cookies["pvc"]["max-age"] == 30 * 86400

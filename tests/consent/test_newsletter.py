@@ -151,3 +151,13 @@ def test_the_form_may_be_framed_by_registered_sites_only(client, newsletter, con
     assert "X-Frame-Options" not in response
     assert response["Content-Security-Policy"].startswith("frame-ancestors 'self' ")
     assert "https://alpha.example" in response["Content-Security-Policy"]
+
+
+def test_the_webhook_refuses_private_addresses_by_default(org, monkeypatch):
+    from personvern.consent import tasks
+
+    monkeypatch.setattr(tasks, "ALLOW_PRIVATE", False)
+    newsletter = NewsletterList.objects.create(organisation=org, name="x", wording_nb=WORDING,
+                                               webhook_url="http://127.0.0.1:9/hook")
+    subscriber = Subscriber.objects.create(newsletter=newsletter, email="a@example.no", status="withdrawn")
+    assert tasks.send_webhook.call(subscriber_id=subscriber.pk, kind="withdrawn") == "refused: private address"

@@ -94,7 +94,8 @@ def banner_script(request, key: str):
 class _Limiter:
     """Per-process token bucket per /24 (or /48): no database write on the hot path.
 
-    PERSONVERN_CONSENT_RATE decisions per minute per network (0 = unlimited).
+    PERSONVERN_CONSENT_RATE decisions per minute per network (0 = unlimited). Generous,
+    because mobile carriers put many visitors behind one /24; the banner retries a 429.
     """
 
     def __init__(self, per_minute: int):
@@ -119,7 +120,7 @@ class _Limiter:
             return True
 
 
-limiter = _Limiter(int(os.environ.get("PERSONVERN_CONSENT_RATE", "120")))
+limiter = _Limiter(int(os.environ.get("PERSONVERN_CONSENT_RATE", "600")))
 
 
 def _cors(response, origin: str | None):

@@ -89,7 +89,7 @@ function save(s) { try { localStorage.setItem("pvc", s); } catch (e) { } }
 /* The ledger write. Retries with the same id are stored once (idempotent). */
 function send(body, n) {
   fetch(C.a, { method: "POST", body: body, credentials: "include", keepalive: true, headers: { "Content-Type": "text/plain" } })
-    .then(function (r) { if (!r.ok && r.status < 500) throw 0; return r.json(); })
+    .then(function (r) { if (!r.ok && r.status < 500 && r.status != 429) throw 0; if (!r.ok) throw 1; return r.json(); })
     .then(function (j) {
       try { localStorage.removeItem("pvc_q"); } catch (e) { }
       save(j.state); cur = read(); ok = valid(cur);
