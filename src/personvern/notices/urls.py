@@ -1,4 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "notices"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.preview, name="preview"),
+    path("publish/", views.publish, name="publish"),
+    path("versions/", views.versions, name="versions"),
+    path("versions/<int:number>/", views.version_detail, name="version"),
+    path("embed/", views.embed, name="embed"),
+]
