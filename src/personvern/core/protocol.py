@@ -289,21 +289,18 @@ def to_xlsx(reg: Register, lang: str = "nb", today: dt.date | None = None) -> by
     ws.title = _w("sheet", rec.lang)
     bold, wrap = Font(bold=True), Alignment(wrap_text=True, vertical="top")
     head_fill = PatternFill("solid", fgColor="DDE4EE")
-    ws.append([rec.title])
-    ws["A1"].font = Font(bold=True, size=14)
-    for label, value in rec.controller + [(_w("generated", rec.lang), L.date(today or dt.date.today(), rec.lang))]:
-        ws.append([label, value])
-        ws.cell(ws.max_row, 1).font = bold
-    ws.append([])
-    header_row = ws.max_row + 1
-    ws.append(rec.headers)
-    for col in range(1, len(rec.headers) + 1):
-        cell = ws.cell(header_row, col)
+    ws.cell(1, 1, rec.title).font = Font(bold=True, size=14)
+    block = rec.controller + [(_w("generated", rec.lang), L.date(today or dt.date.today(), rec.lang))]
+    for r, (label, value) in enumerate(block, 2):
+        ws.cell(r, 1, label).font = bold
+        ws.cell(r, 2, value)
+    header_row = len(block) + 3  # a blank row after the block
+    for col, text in enumerate(rec.headers, 1):
+        cell = ws.cell(header_row, col, text)
         cell.font, cell.alignment, cell.fill = bold, wrap, head_fill
-    for row in rec.rows:
-        ws.append(row)
-        for col in range(1, len(row) + 1):
-            ws.cell(ws.max_row, col).alignment = wrap
+    for r, row in enumerate(rec.rows, header_row + 1):
+        for col, value in enumerate(row, 1):
+            ws.cell(r, col, int(value) if col == 1 else value).alignment = wrap
     for col, (key, _, _) in enumerate(COLUMNS, 1):
         ws.column_dimensions[get_column_letter(col)].width = WIDTHS[key]
     ws.freeze_panes = ws.cell(header_row + 1, 3)

@@ -19,6 +19,26 @@ def _basis_index(a, code) -> int:
     return next(i for i, b in enumerate(a.legal_bases) if b.basis == code)
 
 
+def _claims_anonymous(a) -> bool:
+    """The register says the data is anonymised, or kept only in aggregate and never linked to a person.
+    Then a missing basis or period may mean no personal data is kept, so the gap is a warning, not an error."""
+    d = {x.value for x in a.deidentification}
+    return "anonymisation" in d or {"aggregation_only", "no_linking"} <= d
+
+
+ANONYMOUS_HINT = (" Registeret sier at opplysningene anonymiseres eller bare brukes samlet: lagres ingen "
+                  "personopplysninger på noe trinn, si det i beskrivelsen; ellers trengs dette også her.",
+                  " The register says the data is anonymised or used only in aggregate: if no personal data is "
+                  "kept at any stage, say so in the description; otherwise this is needed here too.")
+
+
+def _soft(a, hint: tuple[str, str]) -> tuple[tuple[str, str], str | None]:
+    """(hint, severity): a warning with a note for activities that claim to be anonymous, else as the rule says."""
+    if _claims_anonymous(a):
+        return (hint[0] + ANONYMOUS_HINT[0], hint[1] + ANONYMOUS_HINT[1]), "warning"
+    return hint, None
+
+
 # --------------------------------------------------------------------------
 # Purpose and legal basis
 # --------------------------------------------------------------------------
@@ -34,11 +54,13 @@ def purpose_and_basis(ctx: Context):
                 ("Skriv formålet konkret: hva opplysningene brukes til og hvorfor.",
                  "Write the purpose concretely: what the data is used for and why."))
         if not a.legal_bases:
+            hint, severity = _soft(a, (
+                "Velg grunnlaget i personvernforordningen artikkel 6 nr. 1 (a–f) som gjelder for akkurat dette formålet.",
+                "Choose the basis in GDPR Article 6(1)(a)-(f) that applies to this purpose."))
             yield ctx.finding(
                 ("activities", i, "legal_bases"),
                 (f"«{_name(a)}» har ikke noe behandlingsgrunnlag.", f'"{a.name.get("en")}" states no legal basis.'),
-                ("Velg grunnlaget i personvernforordningen artikkel 6 nr. 1 (a–f) som gjelder for akkurat dette formålet.",
-                 "Choose the basis in GDPR Article 6(1)(a)-(f) that applies to this purpose."))
+                hint, severity)
 
 
 @rule("DEF-07", severity="warning",
@@ -168,14 +190,16 @@ def _months(period: str) -> float:
 def retention_stated(ctx: Context):
     for i, a in ctx.activities():
         if a.retention is None:
+            hint, severity = _soft(a, (
+                "Oppgi en periode (f.eks. P12M) eller en regel med hendelsen perioden regnes fra "
+                "(f.eks. «12 måneder etter siste kontakt»).",
+                "Give a period (e.g. P12M) or a rule with the event it counts from (e.g. '12 months after the "
+                "last contact')."))
             yield ctx.finding(
                 ("activities", i, "retention"),
                 (f"«{_name(a)}» sier ikke hvor lenge opplysningene lagres.",
                  f'"{a.name.get("en")}" does not say how long the data is kept.'),
-                ("Oppgi en periode (f.eks. P12M) eller en regel med hendelsen perioden regnes fra "
-                 "(f.eks. «12 måneder etter siste kontakt»).",
-                 "Give a period (e.g. P12M) or a rule with the event it counts from (e.g. '12 months after the "
-                 "last contact')."))
+                hint, severity)
         elif a.retention.rule == RetentionRule.STATUTORY and not a.retention.law and not a.retention.period:
             yield ctx.finding(
                 ("activities", i, "retention", "law"),
