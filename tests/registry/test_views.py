@@ -388,3 +388,15 @@ def test_the_first_register_can_be_started_from_the_controller_form(client, memb
     assert response.status_code == 302
     version = current_version(org)
     assert version.number == 1 and version.register().controller.org_number == "974760673"
+
+
+def test_history_is_paged(client, members, login, small):
+    reg = small.register()
+    for i in range(55):
+        reg.controller.phone = f"+47 {i:08d}"
+        register_save(org=small.organisation, register=reg, message=f"change {i}")
+    login(members["viewer"])
+    first = client.get(BASE + "history/").content.decode()
+    assert "versjon 56" in first and "versjon 6<" not in first and "Side 1 av 2" in first
+    second = client.get(BASE + "history/?page=2").content.decode()
+    assert "versjon 1<" in second and "gjeldende" not in second

@@ -375,12 +375,22 @@ def model_nodes(model: type[BaseModel], value: dict, path: str, errors: Errors, 
 EXTRA_ROWS = 1  # blank rows offered for adding
 
 
+def _row_title(item) -> str:
+    """What names an item of a list in its legend: its id, name, URL or date."""
+    if not isinstance(item, dict):
+        return ""
+    for key in ("id", "name", "url", "date"):
+        if item.get(key):
+            return _text_parts(item[key])[0]
+    return ""
+
+
 def rows_nodes(model: type[BaseModel], items: list, path: str, errors: Errors, data: dict) -> list[Node]:
     rows = []
     for i, item in enumerate(list(items) + [{}] * EXTRA_ROWS):
         row_path = f"{path}[{i}]"
         new = i >= len(items)
-        row = Node("row", row_path, "", input_id(row_path), value=new)
+        row = Node("row", row_path, _row_title(item), input_id(row_path), value=new)
         row.children = model_nodes(model, item, row_path, errors, data)
         row.errors = errors.take(row_path)
         rows.append(row)

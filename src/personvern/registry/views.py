@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -46,6 +47,7 @@ from .services import (
 )
 
 MAX_UPLOAD = 1024 * 1024  # bytes
+HISTORY_PAGE = 50
 
 
 # --------------------------------------------------------------------------
@@ -320,8 +322,9 @@ def label_text(value) -> str:
 @org_view("view")
 def history(request):
     versions = request.org.register_versions.select_related("created_by").order_by("-number")
+    page = Paginator(versions.defer("yaml"), HISTORY_PAGE).get_page(request.GET.get("page"))
     return render(request, "registry/history.html", {
-        "versions": versions, "can_edit": request.membership.can("edit_register"),
+        "versions": page, "page": page, "can_edit": request.membership.can("edit_register"),
     })
 
 
@@ -400,7 +403,7 @@ def upload(request):
             context["stale"] = StaleVersion(base or 0, current)
         else:
             try:
-                text = file.read(MAX_UPLOAD + 1).decode("utf-8")
+                text = file.read(MAX_UPLOAD + 1).decode("utf-8-sig")
             except UnicodeDecodeError:
                 error = _("Filen er ikke UTF-8-tekst.")
             else:
