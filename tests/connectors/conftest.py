@@ -83,7 +83,7 @@ def _ensure_server(kind: str) -> str | None:
     return reason
 
 
-@pytest.fixture(params=["sqlite", "postgresql", "mysql"])
+@pytest.fixture(scope="session", params=["sqlite", "postgresql", "mysql"])
 def backend(request) -> str:
     if request.param != "sqlite":
         reason = _ensure_server(request.param)
@@ -92,29 +92,54 @@ def backend(request) -> str:
     return request.param
 
 
+def _new_url(backend: str, folder: Path, suffix: str) -> str:
+    name = f"pv_test_conn_{os.getpid()}_{suffix}_{uuid.uuid4().hex[:6]}"
+    if backend == "sqlite":
+        return f"sqlite:///{folder / (name + '.db')}"
+    return f"{PG_SERVER if backend == 'postgresql' else MY_SERVER}/{name}"
+
+
 @pytest.fixture
 def db_url(backend, tmp_path):
     """A fresh, empty database of the backend, dropped afterwards."""
-    name = f"pv_test_conn_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    if backend == "sqlite":
-        url = f"sqlite:///{tmp_path / 'shop.db'}"
-    elif backend == "postgresql":
-        url = f"{PG_SERVER}/{name}"
-    else:
-        url = f"{MY_SERVER}/{name}"
+    url = _new_url(backend, tmp_path, "fresh")
+    yield url
+    drop_database(url)
+
+
+@pytest.fixture(scope="session")
+def _session_db(backend, tmp_path_factory):
+    url = _new_url(backend, tmp_path_factory.mktemp(backend), "shop")
+    yield url
+    drop_database(url)
+
+
+@pytest.fixture(scope="session")
+def readonly_shop_url(backend, tmp_path_factory):
+    """One shop per backend for the tests that only read (never write to it)."""
+    url = _new_url(backend, tmp_path_factory.mktemp(backend + "-ro"), "ro")
+    build_shop(url, SMALL_SHOP, seed=7)
     yield url
     drop_database(url)
 
 
 @pytest.fixture
-def shop_url(db_url):
-    build_shop(db_url, SMALL_SHOP, seed=7)
-    return db_url
+def shop_url(_session_db):
+    """The session's shop database refilled from scratch for a test that writes."""
+    build_shop(_session_db, SMALL_SHOP, seed=7, keep_schema=True, analyze=False)
+    return _session_db
 
 
 @pytest.fixture
 def engine(shop_url):
     engine = make_engine(shop_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def readonly_engine(readonly_shop_url):
+    engine = make_engine(readonly_shop_url)
     yield engine
     engine.dispose()
 

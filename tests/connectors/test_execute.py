@@ -43,12 +43,14 @@ def fetch(engine, sql: str, **params) -> list[sa.Row]:
 
 
 @pytest.fixture
-def subject(engine):
-    """A customer with exactly five orders: (id, e-mail)."""
+def subject(request):
+    """A customer with exactly five orders: (id, e-mail), in whichever shop the test uses."""
+    engine = request.getfixturevalue("readonly_engine" if "readonly_engine" in request.fixturenames else "engine")
     return customers_with_orders(engine, orders=5, limit=1)[0]
 
 
-def test_access_finds_every_row_of_the_person_and_nothing_else(engine, datamap, subject):
+def test_access_finds_every_row_of_the_person_and_nothing_else(readonly_engine, datamap, subject):
+    engine = readonly_engine
     cid, email = subject
     result = access(engine, datamap, {"email": email})
 
@@ -66,7 +68,8 @@ def test_access_finds_every_row_of_the_person_and_nothing_else(engine, datamap, 
     assert result.queries < 25
 
 
-def test_access_by_phone_in_another_format_finds_the_customer(engine, datamap, subject):
+def test_access_by_phone_in_another_format_finds_the_customer(readonly_engine, datamap, subject):
+    engine = readonly_engine
     cid, _ = subject
     phone = fetch(engine, "SELECT phone FROM customers WHERE id = :c", c=cid)[0][0]
     digits = "".join(ch for ch in phone if ch.isdigit())[-8:]
@@ -74,7 +77,8 @@ def test_access_by_phone_in_another_format_finds_the_customer(engine, datamap, s
     assert [r["id"] for r in result.rows["customers"]] == [cid]
 
 
-def test_bad_identities_are_clear_errors(engine, datamap):
+def test_bad_identities_are_clear_errors(readonly_engine, datamap):
+    engine = readonly_engine
     with pytest.raises(ConnectorError, match="no column that identifies a person by 'shoe_size'"):
         access(engine, datamap, {"shoe_size": "44"})
     with pytest.raises(ConnectorError, match="empty"):
@@ -186,7 +190,8 @@ def test_restriction_is_honoured_by_erasure_and_can_be_lifted(engine, datamap, s
     assert result.verification.ok and not result.verification.restricted_matches
 
 
-def test_a_map_that_does_not_fit_the_schema_is_a_clear_error(engine, datamap):
+def test_a_map_that_does_not_fit_the_schema_is_a_clear_error(readonly_engine, datamap):
+    engine = readonly_engine
     data = datamap.model_dump(by_alias=True)
     data["tables"]["customers"]["columns"]["shoe_size"] = {"category": "misc"}
     data["tables"]["ghosts"] = {"columns": {}}

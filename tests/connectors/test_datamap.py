@@ -1,0 +1,70 @@
+"""The dataset map: YAML in and out, clear errors, legal-hold arithmetic."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from personvern.connectors.datamap import DataMap, LegalHold, dump_datamap, load_datamap
+from personvern.connectors.engine import ConnectorError, make_engine
+from personvern.connectors.engine import test_connection as check_connection  # not collected as a test
+
+from .conftest import DATAMAP
+
+
+def test_the_shop_map_loads_and_round_trips():
+    datamap = load_datamap(DATAMAP)
+    assert datamap.identity_columns("email") == [
+        ("customers", "email"), ("invoices", "buyer_email"), ("newsletter_subscribers", "email"),
+        ("job_applications", "email"), ("support_tickets", "email"),
+    ]
+    assert datamap.tables["job_applications"].columns["full_name"].erasure.value == "slettet"
+    assert load_datamap(dump_datamap(datamap)) == datamap
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("tables: [1, 2", "not valid YAML at line 1"),
+        ("- a\n- b\n", "should be a mapping"),
+        ("tables:\n  t:\n    erasure: shred\n", "tables.t.erasure: Input should be 'delete_row' or 'mask'"),
+        ("tables:\n  t:\n    columns:\n      c: {category: x, erasure: {fixed: null}}\n", "needs a value"),
+        ("tables:\n  t:\n    columns:\n      c: {category: x, identity: shoe_size}\n", "tables.t.columns.c.identity"),
+        ("tables:\n  t:\n    restriction: {}\n", "exactly one of 'column' or 'side_table'"),
+        ("tables:\n  t:\n    legal_hold: {law: x, from_column: d, financial_year_end: 13-01}\n", "not a month and day"),
+        ("relationships:\n  - {from: a, to: b.c}\n", "'a' should be table.column"),
+        ("tabels: {}\n", "tabels: Extra inputs are not permitted"),
+    ],
+)
+def test_bad_maps_say_where_and_what(text, message):
+    with pytest.raises(ConnectorError) as info:
+        load_datamap(text)
+    assert message in str(info.value)
+
+
+def test_a_missing_map_file_is_a_clear_error(tmp_path):
+    with pytest.raises(ConnectorError, match="cannot read the dataset map"):
+        load_datamap(tmp_path / "nope.yaml")
+
+
+def test_bokforingsloven_hold_runs_five_years_after_the_financial_year():
+    hold = LegalHold(law="bokføringsloven § 13", from_column="d", years=5)
+    cutoff = hold.cutoff(dt.datetime(2026, 11, 1))
+    assert cutoff.date() == dt.date(2020, 12, 31)  # 2020's records were free on 1 January 2026
+    assert hold.cutoff(dt.datetime(2026, 1, 1)).date() == dt.date(2020, 12, 31)
+    assert hold.cutoff(dt.datetime(2025, 12, 31)).date() == dt.date(2019, 12, 31)
+    split_year = LegalHold(law="x", from_column="d", years=5, financial_year_end="06-30")
+    assert split_year.cutoff(dt.datetime(2026, 11, 1)).date() == dt.date(2021, 6, 30)
+
+
+def test_connection_check_reports_instead_of_raising(tmp_path):
+    ok, message = check_connection(f"sqlite:///{tmp_path / 'x.db'}")
+    assert ok and message.startswith("connected to sqlite")
+    ok, message = check_connection("oracle://scott@tiger/db")
+    assert not ok and "not supported" in message
+    ok, message = check_connection("postgresql://nobody@127.0.0.1:1/none")
+    assert not ok and "cannot connect" in message
+    with pytest.raises(ConnectorError, match="not a database URL"):
+        make_engine("::::")
+    assert DataMap().identity_kinds() == set()
