@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from functools import cache
+from typing import get_args, get_origin
 
 from pydantic import BaseModel
 
@@ -19,39 +21,64 @@ from ..engine import Context, rule
 # --------------------------------------------------------------------------
 
 
+# Plain-string fields worth reading (law strings, references, street names); other strings are ids, names, URLs,
+# e-mail addresses, codes and durations, and Text fields are always read.
+STRING_FIELDS = frozenset({"law", "reference", "street", "postbox"})
+
+
+def _holds(annotation, kinds: tuple) -> bool:
+    if isinstance(annotation, type) and issubclass(annotation, kinds):
+        return True
+    return any(_holds(a, kinds) for a in get_args(annotation))
+
+
+@cache
+def _plan(cls: type[BaseModel]) -> tuple[tuple[str, str], ...]:
+    """The fields of a model class to read: ('text', name) for Text, ('str', name) for the string fields above,
+    ('model', name) for nested models or lists of them. Computed once per class from the annotations."""
+    plan = []
+    for name, f in cls.model_fields.items():
+        if get_origin(f.annotation) is list:
+            if _holds(f.annotation, (BaseModel,)):  # Text is a BaseModel too
+                plan.append(("model", name))
+        elif _holds(f.annotation, (Text,)):
+            plan.append(("text", name))
+        elif _holds(f.annotation, (BaseModel,)):
+            plan.append(("model", name))
+        elif name in STRING_FIELDS:
+            plan.append(("str", name))
+    return tuple(plan)
+
+
 def _walk(obj, loc: tuple, out: list) -> None:
-    if isinstance(obj, Text):
-        out.append((loc, obj.nb + ("\n" + obj.en if obj.en else "")))
-    elif isinstance(obj, str):
-        out.append((loc, obj))
-    elif isinstance(obj, BaseModel):
-        for name in type(obj).model_fields:
-            value = getattr(obj, name)
-            if value is not None and not isinstance(value, (bool, int, float)):
+    for kind, name in _plan(type(obj)):
+        value = getattr(obj, name)
+        if value is None:
+            continue
+        if kind == "model":
+            if isinstance(value, list):
+                for i, item in enumerate(value):
+                    if isinstance(item, Text):
+                        out.append((loc + (name, i), item.nb + ("\n" + item.en if item.en else "")))
+                    elif isinstance(item, BaseModel):
+                        _walk(item, loc + (name, i), out)
+            elif isinstance(value, BaseModel):
                 _walk(value, loc + (name,), out)
-    elif isinstance(obj, list):
-        for i, item in enumerate(obj):
-            _walk(item, loc + (i,), out)
+        elif kind == "text":
+            out.append((loc + (name,), value.nb + ("\n" + value.en if value.en else "")))
+        elif isinstance(value, str):
+            out.append((loc + (name,), value))
 
 
-def register_texts(reg: Register) -> list[tuple[tuple, str, str]]:
-    """(location, text, context) for every text in the register; context is the text of the fields next to it
-    (a law string's context is its note and description)."""
-    flat: list[tuple[tuple, str]] = []
-    _walk(reg, (), flat)
-    siblings: dict[tuple, list[str]] = {}
-    for loc, text in flat:
-        siblings.setdefault(_parent(loc), []).append(text)
-    return [(loc, text, "\n".join(siblings[_parent(loc)])) for loc, text in flat]
-
-
-def _parent(loc: tuple) -> tuple:
-    # Texts of a list of Text (statements[3]) have the list item as their own parent.
-    return loc[:-1] if loc and isinstance(loc[-1], str) else loc
+def register_texts(reg: Register) -> list[tuple[tuple, str]]:
+    """(location, text) for every text in the register worth reading (both languages in one string)."""
+    out: list[tuple[tuple, str]] = []
+    _walk(reg, (), out)
+    return out
 
 
 class _Corpus:
-    """All texts joined into one string, so each pattern runs once per register."""
+    """All texts joined into one lower-case string, so each pattern runs once per register."""
 
     SEP = "\n\x00\n"
 
@@ -59,12 +86,22 @@ class _Corpus:
         self.items = register_texts(reg)
         self.starts: list[int] = []
         pos, parts = 0, []
-        for _, text, _ in self.items:
+        for _, text in self.items:
             self.starts.append(pos)
             low = text.lower()
             parts.append(low if len(low) == len(text) else text)  # offsets must stay the same
             pos += len(text) + len(self.SEP)
         self.lower = self.SEP.join(parts)
+        self._siblings: dict[tuple, str] | None = None
+
+    def context(self, k: int) -> str:
+        """The lower-case text of the fields next to text k (a law string's note and description)."""
+        if self._siblings is None:
+            groups: dict[tuple, list[str]] = {}
+            for loc, text in self.items:
+                groups.setdefault(loc[:-1], []).append(text)
+            self._siblings = {parent: "\n".join(texts).lower() for parent, texts in groups.items()}
+        return self._siblings[self.items[k][0][:-1]]
 
 
 def _corpus(ctx: Context) -> _Corpus:
@@ -87,7 +124,7 @@ def _scan(ctx: Context, needles: tuple[str, ...], pattern: re.Pattern, context_p
         k = bisect_right(corpus.starts, m.start()) - 1
         if context_pattern is not None:
             near = corpus.lower[max(corpus.starts[k], m.start() - window): m.end() + window]
-            if not context_pattern.search(near) and not context_pattern.search(corpus.items[k][2].lower()):
+            if not context_pattern.search(near) and not context_pattern.search(corpus.context(k)):
                 continue
         found.setdefault(k, []).append(m)
     for k, matches in found.items():
