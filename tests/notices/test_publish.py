@@ -277,3 +277,30 @@ def test_register_text_is_escaped_on_the_public_page(client, org, members, no_li
     body = client.get("/p/alpha/personvern").content.decode()
     assert "<script>alert(1)" not in body and "<img src=x" not in body
     assert "&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;" in body
+
+
+def test_with_the_real_linter_the_bagges_errors_block_publishing_until_overridden(client, members, login,
+                                                                                saved_register):
+    rules = pytest.importorskip("personvern.core.rules")
+    findings = rules.lint(saved_register.register(), "nb")
+    errors = [f for f in findings if str(f.severity) == "error"]
+    if not errors:
+        pytest.skip("the linter reports no error for Bagges")
+    login(members["editor"])
+    body = client.get("/o/alpha/notice/").content.decode()
+    assert errors[0].rule_id in body and "override_reason" in body
+    assert client.post("/o/alpha/notice/publish/").status_code == 400
+    assert client.post("/o/alpha/notice/publish/", {"override_reason": "Retter i neste versjon"}).status_code == 302
+    notice = PublishedNotice.objects.get()
+    assert notice.lint_errors == len(errors) and notice.override_reason == "Retter i neste versjon"
+    event = AuditEvent.objects.get(action="notice.lint_overridden")
+    assert set(event.data["rules"]) == {f.rule_id for f in errors}
+
+
+def test_the_organisation_pages_speak_english_when_asked(client, members, login, small, no_lint):
+    from django.conf import settings
+
+    login(members["viewer"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    body = client.get("/o/alpha/notice/").content.decode()
+    assert "Preview and publish" in body and "The notice as it will look" in body
