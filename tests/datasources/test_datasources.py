@@ -127,3 +127,23 @@ def test_retention_command_and_view(client, members, login, saved_register, conn
     run = RetentionRun.objects.latest("started")
     assert response["Location"].endswith(f"/o/alpha/data/retention/{run.pk}/")
     assert "job_applications" in client.get(response["Location"]).content.decode()
+
+
+def test_discovery_proposes_a_map_without_saving_it(client, members, login, org, shop):
+    Connection.objects.create(organisation=org, slug="shop", name="Shop", url=f"sqlite:///{shop}")
+    login(members["privacy_officer"])
+    body = client.post("/o/alpha/data/c/shop/", {"action": "discover"}).content.decode()
+    assert "customers.email: email" in body and "identity: email" in body
+    assert Connection.objects.get(slug="shop").datamap == ""
+
+
+def test_discover_command_prints_yaml_and_exits_2_on_a_bad_url(shop, tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    exe = str(Path(sys.executable).with_name("personvern"))
+    ok = subprocess.run([exe, "discover", f"sqlite:///{shop}"], capture_output=True, text=True, timeout=60)
+    assert ok.returncode == 0 and "tables:" in ok.stdout and "customers:" in ok.stdout
+    bad = subprocess.run([exe, "discover", f"sqlite:///{tmp_path}/missing/x.db"], capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr

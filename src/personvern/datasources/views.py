@@ -5,6 +5,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from personvern.accounts.access import org_view
+from personvern.connectors.discover import discover
+from personvern.connectors.engine import ConnectorError
 from personvern.audit.service import record
 from personvern.registry.services import current_register
 
@@ -73,6 +75,15 @@ def connection_detail(request, slug: str):
                 record("connection.datamap_saved", request=request, obj=connection)
                 messages.success(request, _("Datakartet er lagret og stemmer med databasen."))
                 return redirect("datasources:detail", request.org.slug, connection.slug)
+        elif action == "discover":
+            try:
+                result = discover(services.connection_engine(connection), sample_size=100)
+            except ConnectorError as exc:
+                problems = [str(exc)]
+            else:
+                datamap_text = result.yaml()
+                record("connection.discovered", request=request, obj=connection, data={"columns": len(result.proposed_columns())})
+                messages.info(request, _("Forslag fra oppdagelsen: se gjennom og lagre. Ingen verdier er lagret."))
         elif action == "test":
             ok, message = services.connection_test(connection=connection, request=request)
             (messages.success if ok else messages.error)(request, message)
