@@ -109,10 +109,13 @@ def _setup_child() -> None:
     print(json.dumps({"key": site.key}))
 
 
+THREADS = 1  # gunicorn --threads (1: the sync worker, as in the anchor)
+
+
 def start_server(env: dict, port: int, workers: int = 3) -> subprocess.Popen:
     proc = subprocess.Popen(
         [GUNICORN, "personvern.wsgi:application", "-w", str(workers), "-b", f"127.0.0.1:{port}",
-         "--backlog", "2048", "--log-level", "warning"],
+         "--threads", str(THREADS), "--backlog", "2048", "--log-level", "warning"],
         env=env, cwd=str(REPO), start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
     deadline = time.monotonic() + 30
@@ -331,11 +334,14 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=8.0, help="at most this long per phase")
     parser.add_argument("--requests", type=int, default=30_000, help="at most this many requests per phase")
     parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=1, help="gunicorn --threads (gthread worker when > 1)")
     parser.add_argument("--no-kill", action="store_true")
     args = parser.parse_args()
     if args.setup:
         _setup_child()
         return
+    global THREADS
+    THREADS = args.threads
 
     size = banner_size()
     print("== banner size (gzip -9, JS+CSS+config, page with 3 categories + necessary)")
@@ -349,7 +355,7 @@ def main() -> None:
     for kind in kinds:
         r = run_throughput(kind, requests=args.requests, seconds=args.seconds, workers=args.workers)
         t, g = r["trivial"], r["ledger"]
-        print(f"\n== /api/consent on {kind}, gunicorn {args.workers} sync workers, 127.0.0.1 "
+        print(f"\n== /api/consent on {kind}, gunicorn {args.workers} workers x {args.threads} threads, 127.0.0.1 "
               f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
         print(f"trivial endpoint  {t['rps']:>8,.0f} req/s  p99 {t['p99_ms']:6.1f} ms  errors {t['errors']}")
         print(f"ledger write      {g['rps']:>8,.0f} req/s  p99 {g['p99_ms']:6.1f} ms  errors {g['errors']}")

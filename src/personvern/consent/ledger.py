@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils import timezone
 
 from .models import METHODS, OPTIONAL_CATEGORIES, ConsentRecord
@@ -46,8 +46,12 @@ _local = threading.local()
 
 def truncate_ip(address: str) -> str:
     """'203.0.113.77' -> '203.0.113.0'; IPv6 to its /48; anything else -> ''."""
+    address = (address or "").strip()
+    parts = address.split(".")
+    if len(parts) == 4 and all(p.isdigit() and len(p) <= 3 and int(p) <= 255 for p in parts):
+        return f"{int(parts[0])}.{int(parts[1])}.{int(parts[2])}.0"  # the common case, without ipaddress
     try:
-        ip = ipaddress.ip_address((address or "").strip())
+        ip = ipaddress.ip_address(address)
     except ValueError:
         return ""
     if ip.version == 6 and ip.ipv4_mapped:
@@ -115,37 +119,33 @@ def parse_decision(data: dict, *, site_id: int, categories: set[str], consent_id
 _COLUMNS = ("site_id", "record_id", "consent_id", *OPTIONAL_CATEGORIES, "method", "version", "language", "at", "ip")
 
 
-def _insert_sql() -> str:
-    q = connection.ops.quote_name
-    cols = ", ".join(q(c) for c in _COLUMNS)
-    marks = ", ".join(["%s"] * len(_COLUMNS))
-    return f"INSERT INTO {q(ConsentRecord._meta.db_table)} ({cols}) VALUES ({marks}) ON CONFLICT ({q('record_id')}) DO NOTHING"
+_TABLE = ConsentRecord._meta.db_table
+_COLS = ", ".join(f'"{c}"' for c in _COLUMNS)  # double quotes: SQLite and PostgreSQL alike
+INSERT_SQL = (f'INSERT INTO "{_TABLE}" ({_COLS}) VALUES ({", ".join(["%s"] * len(_COLUMNS))}) '
+              'ON CONFLICT ("record_id") DO NOTHING')
+SELECT_SQL = f'SELECT {_COLS} FROM "{_TABLE}" WHERE "record_id" = %s'
 
 
-def _select_sql() -> str:
-    q = connection.ops.quote_name
-    cols = ", ".join(q(c) for c in _COLUMNS)
-    return f"SELECT {cols} FROM {q(ConsentRecord._meta.db_table)} WHERE {q('record_id')} = %s"
-
-
-def _sqlite_connection() -> sqlite3.Connection | None:
+def _sqlite_connection(db) -> sqlite3.Connection | None:
     """This process's own autocommit connection to the SQLite file, or None to use Django's.
 
     None inside a transaction (the write must join it) and for in-memory test databases.
     """
-    if connection.vendor != "sqlite" or connection.in_atomic_block:
+    if db.vendor != "sqlite" or db.in_atomic_block:
         return None
-    name = str(connection.settings_dict["NAME"])
-    if name.startswith("file:") or ":memory:" in name or not os.path.isfile(name):
-        return None
+    name = db.settings_dict["NAME"]
     conn = getattr(_local, "conn", None)
-    if conn is None or _local.key != (os.getpid(), name):
-        conn = sqlite3.connect(name, timeout=20, isolation_level=None)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute(f"PRAGMA synchronous={'FULL' if SQLITE_DURABILITY == 'FULL' else 'NORMAL'}")
-        conn.execute("PRAGMA busy_timeout=20000")
-        conn.execute("PRAGMA foreign_keys=ON")
-        _local.conn, _local.key, _local.wal = conn, (os.getpid(), name), name + "-wal"
+    if conn is not None and _local.key == (os.getpid(), name):
+        return conn
+    name_text = str(name)
+    if name_text.startswith("file:") or ":memory:" in name_text or not os.path.isfile(name_text):
+        return None
+    conn = sqlite3.connect(name_text, timeout=20, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute(f"PRAGMA synchronous={'FULL' if SQLITE_DURABILITY == 'FULL' else 'NORMAL'}")
+    conn.execute("PRAGMA busy_timeout=20000")
+    conn.execute("PRAGMA foreign_keys=ON")
+    _local.conn, _local.key, _local.wal = conn, (os.getpid(), name), name_text + "-wal"
     return conn
 
 
@@ -165,25 +165,25 @@ def _sync_wal() -> None:
         os.close(fd)
 
 
-def _execute(params: list, record_id: str) -> tuple[bool, tuple | None]:
-    raw = _sqlite_connection()
+def _execute(db, params: list, record_id: str) -> tuple[bool, tuple | None]:
+    raw = _sqlite_connection(db)
     if raw is not None:
         try:
-            cur = raw.execute(_insert_sql().replace("%s", "?"), params)
+            cur = raw.execute(INSERT_SQL.replace("%s", "?"), params)
             if cur.rowcount == 1:
                 if SQLITE_DURABILITY == "GROUP":
                     _sync_wal()
                 return True, None
-            return False, raw.execute(_select_sql().replace("%s", "?"), [record_id]).fetchone()
+            return False, raw.execute(SELECT_SQL.replace("%s", "?"), [record_id]).fetchone()
         except sqlite3.Error:
             _local.conn = None
             raw.close()
             raise
-    with connection.cursor() as cur:
-        cur.execute(_insert_sql(), params)
+    with db.cursor() as cur:
+        cur.execute(INSERT_SQL, params)
         if cur.rowcount == 1:
             return True, None
-        cur.execute(_select_sql(), [record_id])
+        cur.execute(SELECT_SQL, [record_id])
         return False, cur.fetchone()
 
 
@@ -193,11 +193,12 @@ def store_decision(decision: Decision, attempts: int = 5) -> tuple[Decision, boo
     On a retry (same record_id) returns the decision as first stored, created=False.
     """
     d = decision
+    db = connections[DEFAULT_DB_ALIAS]
     params = [d.site_id, d.record_id, d.consent_id, *(d.choices[c] for c in OPTIONAL_CATEGORIES),
-              d.method, d.version, d.language, connection.ops.adapt_datetimefield_value(d.at), d.ip]
+              d.method, d.version, d.language, db.ops.adapt_datetimefield_value(d.at), d.ip]
     for attempt in range(attempts):
         try:
-            created, row = _execute(params, d.record_id)
+            created, row = _execute(db, params, d.record_id)
             if created:
                 return d, True
             break

@@ -163,7 +163,8 @@ def consent_api(request):
     info = services.site_info(str(data.get("site", ""))[:20]) if isinstance(data, dict) else None
     if info is None:
         return _error("unknown site", 404)
-    if origin and origin != base_url(request) and origin not in info.origins:
+    own = base_url(request)
+    if origin and origin != own and origin not in info.origins:
         return _error("origin not registered for this site", 403)
     ip = truncate_ip(request.META.get("REMOTE_ADDR", ""))
     if not limiter.allow(ip):
@@ -181,16 +182,10 @@ def consent_api(request):
     if stored.site_id != info.id:
         return _error("id already used", 409, origin)
     state = stored.state()
-    response = JsonResponse(
-        {
-            "ok": True,
-            "cid": stored.consent_id,
-            "state": state,
-            "receipt": f"{base_url(request)}/c/{info.key}/receipt/{stored.consent_id}",
-        },
-        status=201 if created else 200,
-    )
-    cross_site = bool(origin) and origin != base_url(request)
+    body = {"ok": True, "cid": stored.consent_id, "state": state,
+            "receipt": f"{own}/c/{info.key}/receipt/{stored.consent_id}"}
+    response = HttpResponse(json.dumps(body), content_type="application/json", status=201 if created else 200)
+    cross_site = bool(origin) and origin != own
     response.set_cookie(
         STATE_COOKIE,
         state,
