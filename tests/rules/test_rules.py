@@ -303,6 +303,21 @@ def test_automated_decisions_need_logic_significance_and_consequences():
                                                      "activities[0].automated_decision.consequences"}
 
 
+def test_criminal_offence_data_asks_for_the_condition():
+    reg = make(lambda d: d["activities"][0].update(criminal_offence_data=True))
+    assert "§ 11" in one(reg, "A10").hint
+    reg = make(lambda d: d["activities"][0].update(criminal_offence_data=True, legal_bases=[
+        {"basis": "c", "law": "personopplysningsloven § 11 og barnehageloven § 19"}]))
+    assert found(reg, "A10") == []
+
+
+@pytest.mark.parametrize("category, hits", [("fødselsnummer", 1), ("D-nummer", 1), ("anonymt id-nummer", 0),
+                                            ("fødselsdato", 0)])
+def test_national_identity_numbers(category, hits):
+    reg = make(lambda d: d["activities"][0].update(data_categories=[category]))
+    assert len(found(reg, "NO-POL-5")) == hits
+
+
 def test_no_security_description_is_a_note():
     assert one(make(lambda d: d.pop("security")), "A30-1g").severity == "info"
 
@@ -318,6 +333,12 @@ def test_controller_without_contact_and_named_by_domain():
     fs = found(make(mutate), "A13-1a")
     assert {(f.path, f.severity) for f in fs} == {("controller", "error"), ("controller.legal_name", "warning")}
     assert found(make(mutate), "A12-2")
+
+
+def test_public_authority_without_dpo():
+    reg = make(lambda d: d["controller"].update(public_authority=True))
+    f = one(reg, "A13-1b")
+    assert f.severity == "warning" and f.path == "controller.dpo.designated"
 
 
 def test_designated_dpo_needs_contact_details():
@@ -413,6 +434,20 @@ def test_vendor_in_use_but_not_declared_is_a_warning_marked_unverified():
 def test_vendor_recorded_in_the_eea_while_the_catalogue_says_otherwise():
     reg = make(lambda d: _us(d, name="Zoom", country="NO", transfer=None))
     assert one(reg, "DEF-05").path == "recipients[1].country"
+
+
+@pytest.mark.parametrize("name, hits", [("Partnere", 1), ("third parties", 1), ("IT-leverandører (webhotell)", 0),
+                                        ("Domeneshop AS", 0)])
+def test_vague_recipient_names(name, hits):
+    reg = make(lambda d: d["recipients"][0].update(name=name))
+    assert len(found(reg, "DEF-04")) == hits
+
+
+def test_an_advertising_platform_as_processor_is_noted():
+    reg = make(lambda d: _us(d, name="Facebook Pixel", transfer={"mechanism": "dpf"}))
+    f = one(reg, "A28-10", "en")
+    assert f.severity == "info" and f.path == "recipients[1].role"
+    assert found(make(lambda d: _us(d, transfer={"mechanism": "dpf"})), "A28-10") == []
 
 
 def test_eea_vendor_declared_passes():

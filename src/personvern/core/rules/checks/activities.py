@@ -486,3 +486,38 @@ def automated_decisions(ctx: Context):
                      f'"{a.name.get("en")}" makes automated decisions without describing {en}.'),
                     ("Gi meningsfull informasjon om logikken, betydningen og de forventede konsekvensene.",
                      "Give meaningful information about the logic, significance and envisaged consequences."))
+
+
+@rule("A10", severity="info", summary="Data on criminal convictions and offences: the condition in "
+                                      "personopplysningsloven § 11 is recorded.")
+def criminal_offence_data(ctx: Context):
+    for i, a in ctx.activities():
+        if a.criminal_offence_data and not any(b.law and "§ 11" in b.law for b in a.legal_bases):
+            yield ctx.finding(
+                ("activities", i, "criminal_offence_data"),
+                (f"«{_name(a)}» behandler opplysninger om straffbare forhold (f.eks. politiattest).",
+                 f'"{a.name.get("en")}" processes data on criminal offences (e.g. a police certificate).'),
+                ("Oppgi vilkåret etter personopplysningsloven § 11 (som viser til artikkel 9 nr. 2 og §§ 6, 7 og 9), "
+                 "eller loven som krever politiattest.",
+                 "Give the condition under personopplysningsloven § 11 (which refers to Article 9(2) and §§ 6, 7 "
+                 "and 9), or the law that requires the police certificate."))
+
+
+NATIONAL_ID_RE = re.compile(r"fødselsnummer|personnummer|(?<![\w-])d-nummer|national identity number|social security",
+                            re.IGNORECASE)
+
+
+@rule("NO-POL-5", severity="info", summary="A national identity number (fødselsnummer) is processed only where "
+                                           "secure identification is needed (personopplysningsloven § 12).")
+def national_id_number(ctx: Context):
+    for i, a in ctx.activities():
+        for j, c in enumerate(a.data_categories):
+            if NATIONAL_ID_RE.search(c.nb) or (c.en and NATIONAL_ID_RE.search(c.en)):
+                yield ctx.finding(
+                    ("activities", i, "data_categories", j),
+                    (f"«{_name(a)}» behandler fødselsnummer.", f'"{a.name.get("en")}" processes national identity numbers.'),
+                    ("Fødselsnummer kan bare brukes når det er saklig behov for sikker identifisering og metoden er "
+                     "nødvendig for å oppnå det (personopplysningsloven § 12). Skriv begrunnelsen i beskrivelsen.",
+                     "A national identity number may be used only where secure identification is objectively "
+                     "needed and the method is necessary for it (personopplysningsloven § 12). Give the reason."))
+                break

@@ -33,6 +33,14 @@ def controller_identity(ctx: Context):
 @rule("A13-1b", summary="A designated DPO has contact details (e-mail or telephone).")
 def dpo_contact(ctx: Context):
     dpo = ctx.reg.controller.dpo
+    if ctx.reg.controller.public_authority and not dpo.designated:
+        yield ctx.finding(
+            ("controller", "dpo", "designated"),
+            ("En offentlig myndighet skal utpeke et personvernombud.", "A public authority must designate a DPO."),
+            ("Artikkel 37 nr. 1 bokstav a: utpek et personvernombud, publiser kontaktopplysningene og meld dem til "
+             "Datatilsynet.",
+             "Article 37(1)(a): designate a DPO, publish the contact details and notify Datatilsynet."),
+            severity="warning")
     if dpo.designated and not (dpo.email or dpo.phone):
         yield ctx.finding(
             ("controller", "dpo"),

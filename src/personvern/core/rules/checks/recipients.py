@@ -173,3 +173,41 @@ def vendor_transfers(ctx: Context):
              "If the vendor receives data (e.g. through cookies or storage), add it as a recipient with country "
              "and transfer mechanism. " + ctx.vendors.facts(v, "en")))
 
+
+
+VAGUE_RECIPIENTS = {"partnere", "samarbeidspartnere", "våre partnere", "tredjeparter", "tredjepart", "andre",
+                    "utvalgte selskaper", "utvalgte partnere", "leverandører", "third parties", "partners",
+                    "our partners", "selected companies", "selected partners", "suppliers", "others"}
+
+
+@rule("DEF-04", severity="warning",
+      summary="Recipients are named, or at least given a specific category; not just 'partners' or 'third parties'.")
+def vague_recipients(ctx: Context):
+    for i, r in enumerate(ctx.reg.recipients):
+        if r.name.strip().rstrip(".").lower() in VAGUE_RECIPIENTS:
+            yield ctx.finding(
+                ("recipients", i, "name"),
+                (f"Mottakeren «{r.name}» er for vag.", f'The recipient "{r.name}" is too vague.'),
+                ("Oppgi mottakerne ved navn, eller en konkret kategori (bransje, hva de gjør, hvor de er). Ved "
+                 "innsyn har den registrerte krav på å få vite de faktiske mottakerne (C-154/21).",
+                 "Name the recipients, or give a specific category (sector, what they do, where they are). On an "
+                 "access request the person is entitled to the actual recipients (C-154/21)."))
+
+
+@rule("A28-10", severity="info",
+      summary="A vendor that uses the data for its own purposes (e.g. an advertising platform) is not modelled "
+              "as a processor (vendor catalogue, not verified).")
+def processor_or_controller(ctx: Context):
+    for i, r in enumerate(ctx.reg.recipients):
+        if r.role != RecipientRole.PROCESSOR:
+            continue
+        m = ctx.vendors.for_recipient(r)
+        if m is not None and m.kind == "advertising" and m.typical_role != "processor":
+            yield ctx.finding(
+                ("recipients", i, "role"),
+                (f"{r.name} er oppført som databehandler, men annonseplattformer bruker vanligvis dataene til egne "
+                 "formål.",
+                 f"{r.name} is recorded as a processor, but advertising platforms usually use the data for their "
+                 "own purposes."),
+                (f"Vurder selvstendig eller felles behandlingsansvar (artikkel 26). {ctx.vendors.facts(m.vendor, 'nb')}",
+                 f"Consider independent or joint controllership (Article 26). {ctx.vendors.facts(m.vendor, 'en')}"))
