@@ -16,7 +16,7 @@ published page (/p/<org>/personvern#<id>).
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from . import notice as N
 from .manifest import LegalBasisCode, RetentionRule, Register, TransferMechanism

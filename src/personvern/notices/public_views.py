@@ -12,6 +12,7 @@ import base64
 import hashlib
 import re
 from datetime import timedelta
+from functools import wraps
 
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
@@ -56,10 +57,6 @@ def _limited(request) -> bool:
     return not TokenBucket.authorize(f"notice-ip:{_ip(request)}", *RATE)
 
 
-def _too_many(lang: str) -> HttpResponse:
-    return HttpResponse(WORDS[lang]["limited"], status=429, content_type="text/plain; charset=utf-8")
-
-
 def _csp(html: str, *, frame_ancestors: str = "'none'") -> str:
     hashes = " ".join(
         "'sha256-" + base64.b64encode(hashlib.sha256(m.encode()).digest()).decode() + "'"
@@ -76,10 +73,6 @@ def _secure(response: HttpResponse, *, frame_ancestors: str = "'none'") -> HttpR
     return response
 
 
-def _org(slug: str) -> Organisation:
-    return get_object_or_404(Organisation, slug=slug)
-
-
 def _links(org: Organisation, lang: str) -> dict:
     other = "nb" if lang == "en" else "en"
     return {
@@ -90,17 +83,27 @@ def _links(org: Organisation, lang: str) -> dict:
     }
 
 
-def _missing(request, org, lang: str) -> HttpResponse:
+def _missing(request, org, lang: str, frame_ancestors: str = "'none'") -> HttpResponse:
     response = render(request, "notices/public_missing.html",
                       {"organisation": org, "lang": lang, "w": WORDS[lang]}, status=404)
-    return _secure(response)
+    return _secure(response, frame_ancestors=frame_ancestors)
 
 
-@require_GET
-def notice_page(request, org: str, lang: str):
-    if _limited(request):
-        return _too_many(lang)
-    organisation = _org(org)
+def public(view):
+    """GET only, rate-limited per IP address; the view gets the Organisation instead of its slug."""
+
+    @require_GET
+    @wraps(view)
+    def wrapper(request, org: str, lang: str, **kwargs):
+        if _limited(request):
+            return HttpResponse(WORDS[lang]["limited"], status=429, content_type="text/plain; charset=utf-8")
+        return view(request, get_object_or_404(Organisation, slug=org), lang, **kwargs)
+
+    return wrapper
+
+
+@public
+def notice_page(request, organisation: Organisation, lang: str):
     notice = services.current_notice(organisation)
     if notice is None:
         return _missing(request, organisation, lang)
@@ -111,28 +114,21 @@ def notice_page(request, org: str, lang: str):
     return _secure(response)
 
 
-@require_GET
 @xframe_options_exempt
-def notice_embed(request, org: str, lang: str):
+@public
+def notice_embed(request, organisation: Organisation, lang: str):
     """The notice alone, for an <iframe> on the organisation's own site."""
-    if _limited(request):
-        return _too_many(lang)
-    organisation = _org(org)
     notice = services.current_notice(organisation)
     if notice is None:
-        response = _missing(request, organisation, lang)
-        return _secure(response, frame_ancestors="*")
+        return _missing(request, organisation, lang, frame_ancestors="*")
     response = render(request, "notices/public_embed.html", {
         "organisation": organisation, "notice": notice, "lang": lang, "notice_html": notice.html(lang),
     })
     return _secure(response, frame_ancestors="*")
 
 
-@require_GET
-def notice_json(request, org: str, lang: str):
-    if _limited(request):
-        return _too_many(lang)
-    organisation = _org(org)
+@public
+def notice_json(request, organisation: Organisation, lang: str):
     notice = services.current_notice(organisation)
     if notice is None:
         response = JsonResponse({"error": "no notice published"}, status=404)
@@ -145,11 +141,8 @@ def notice_json(request, org: str, lang: str):
     return response
 
 
-@require_GET
-def version_list(request, org: str, lang: str):
-    if _limited(request):
-        return _too_many(lang)
-    organisation = _org(org)
+@public
+def version_list(request, organisation: Organisation, lang: str):
     notices = list(services.notice_versions(organisation))
     if not notices:
         return _missing(request, organisation, lang)
@@ -160,11 +153,8 @@ def version_list(request, org: str, lang: str):
     return _secure(response)
 
 
-@require_GET
-def version_page(request, org: str, lang: str, number: int):
-    if _limited(request):
-        return _too_many(lang)
-    organisation = _org(org)
+@public
+def version_page(request, organisation: Organisation, lang: str, number: int):
     notice: PublishedNotice | None = services.notice_at(organisation, number)
     if notice is None:
         return _missing(request, organisation, lang)

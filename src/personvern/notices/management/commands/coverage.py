@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from personvern.core.coverage import coverage
-from personvern.core.manifest import RegisterError, load_register
+from personvern.notices.management.common import load_or_exit
 
 
 class Command(BaseCommand):
@@ -16,13 +16,7 @@ class Command(BaseCommand):
     def handle(self, *args, files, lang, fmt, **opts):
         incomplete = 0
         for file in files:
-            try:
-                reg = load_register(file)
-            except RegisterError as exc:
-                for p in exc.problems:
-                    self.stderr.write(str(p))
-                raise CommandError(f"{file}: invalid register", returncode=2) from None
-            report = coverage(reg)
+            report = coverage(load_or_exit(self, file))
             if len(files) > 1 and fmt == "text":
                 self.stdout.write(f"== {file}")
             self.stdout.write(report.as_json(lang) if fmt == "json" else report.as_text(lang), ending="\n" if fmt == "json" else "")

@@ -1,9 +1,9 @@
 import datetime as dt
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from personvern.core.manifest import RegisterError, load_register
 from personvern.core.notice import render
+from personvern.notices.management.common import load_or_exit
 
 
 class Command(BaseCommand):
@@ -21,12 +21,7 @@ class Command(BaseCommand):
                             help="'Sist endret' date (YYYY-MM-DD) when the register gives none; default today")
 
     def handle(self, *args, file, lang, fmt, fragment, request_url, date, **opts):
-        try:
-            reg = load_register(file)
-        except RegisterError as exc:
-            for p in exc.problems:
-                self.stderr.write(str(p))
-            raise CommandError(f"{file}: invalid register", returncode=2) from None
+        reg = load_or_exit(self, file)
         as_of = dt.date.fromisoformat(date) if date else dt.date.today()
         self.stdout.write(render(reg, lang, fmt, standalone=not fragment, request_url=request_url, as_of=as_of),
                           ending="")
