@@ -331,3 +331,14 @@ def test_personvern_open_works_before_the_script_has_loaded(visit):
     pg2 = visit(context=pg.context, extra=f'<script nonce="{NONCE}">personvern.open()</script>')
     assert banner(pg2).is_visible()
     assert pg2.evaluate("document.activeElement.textContent") == "Godta alle"
+
+
+def test_axe_finds_no_violations_on_the_form_and_the_receipt(page, live_server, shop, org):
+    from personvern.consent.models import NewsletterList
+
+    newsletter = NewsletterList.objects.create(organisation=org, name="Alpha-nytt", wording_nb="Ja takk, send meg nyhetsbrevet.")
+    page.goto(f"{live_server.url}/c/n/{newsletter.key}/")
+    assert page.get_by_label("Ja takk, send meg nyhetsbrevet.").is_checked() is False
+    assert axe_violations(page) == []
+    page.goto(f"{live_server.url}/c/{shop.key}/receipt/{'A' * 22}")
+    assert axe_violations(page) == []

@@ -111,6 +111,7 @@ def site_detail(request, pk: int):
     return render(request, "consent/site.html", {
         "site": site, "form": form, "snippet": services.snippet(site, base_url(request), nonce="NONCE"),
         "stub": services.STUB, "categories": categories, "version": services.version_hash(register),
+        "legend": [(c, services.CHART_COLOURS[c]) for c in categories],
         "table": table, "stats_rows": [(s["day"], s["total"], [s[c] for c in categories]) for s in stats if s["total"]], "chart": services.chart_svg(stats, categories),
         "query": query, "records": records[:100], "total": site.records.count(),
         "can_edit": _can(request, "publish"), "can_export": _can(request, "handle_requests"),
