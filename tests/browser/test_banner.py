@@ -282,6 +282,7 @@ def test_keyboard_only(visit):
     pg.keyboard.press("Enter")
     wait(pg, "(window.ran || []).length === 1")
     assert ran(pg) == ["statistics"]
+    assert pg.evaluate("document.activeElement.className") == "pvc-re"  # focus lands on the way back
     # reopen with the keyboard, close with Escape, focus returns to the link
     pg.locator("a[href='#personvern']").focus()
     pg.keyboard.press("Enter")

@@ -166,7 +166,9 @@ function close() {
   if (!box) return;
   box.remove(); box = null;
   if (reopen) reopen.hidden = false;
-  if (opener && opener.focus) { opener.focus(); opener = null; }
+  /* focus goes back where it came from, or to the way back */
+  var o = opener || reopen; opener = null;
+  if (o && o.focus) o.focus();
 }
 P.open = function () { opener = d.activeElement; show(1); };
 P.has = has;
