@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from personvern.core.manifest import load_register
+from personvern.core.manifest import RecipientRole, load_register
 from personvern.core.protocol import COLUMNS, record, render, to_csv, to_markdown, to_xlsx
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -63,6 +63,15 @@ def test_one_row_per_activity_with_the_facts_in_their_cells():
     assert ws.cell(klarna, col["transfers"]).value == "Ingen overføring ut av EØS"
     assert ws.cell(klarna, col["legal_basis"]).value == "ikke oppgitt"
     assert ws.cell(first, col["controller"]).value.startswith("Joh. Jørg. Backe as (910380133), post@backeigrensen.no")
+
+
+def test_joint_controllers_are_named_with_the_controller():
+    reg = _reg("bagges")
+    reg.recipients[0].role = RecipientRole.JOINT_CONTROLLER  # Novicell, for the test
+    rec = record(reg, "en")
+    i = [k for k, _, _ in COLUMNS].index("controller")
+    assert "Joint controller: Novicell AS (Norway)" in rec.rows[0][i]
+    assert "Joint controller" not in rec.rows[3][i]
 
 
 def test_the_recipients_sheet():

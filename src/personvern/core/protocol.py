@@ -54,6 +54,7 @@ WORDS = {
     "manager": ("Daglig leder", "Managing director"),
     "contact": ("Kontaktperson", "Contact"),
     "dpo": ("Personvernombud", "Data protection officer"),
+    "joint": ("Felles behandlingsansvarlig", "Joint controller"),
     "no_dpo": ("Ikke utpekt", "None designated"),
     "generated": ("Utarbeidet", "Prepared"),
     "none": ("Ingen", "None"),
@@ -132,10 +133,14 @@ def _dpo(reg: Register, lang: str) -> str:
     return ", ".join(x for x in (d.name, d.email, d.phone) if x) or L.NOT_STATED[lang]
 
 
-def _controller_cell(reg: Register, lang: str) -> str:
+def _controller_cell(reg: Register, lang: str, a: Activity) -> str:
+    """Art. 30(1)(a): the controller with contact, the joint controllers of this activity, and the DPO."""
     c = reg.controller
     contact = ", ".join(x for x in (c.email, c.phone) if x) or _address(c.postal_address, lang)
     lines = [c.legal_name + (f" ({c.org_number})" if c.org_number else "") + (f", {contact}" if contact else "")]
+    joint = [r for rid in a.recipients if (r := reg.recipient(rid)) and r.role.value == "joint_controller"]
+    if joint:
+        lines.append(f"{_w('joint', lang)}: " + ", ".join(f"{r.name} ({L.country(r.country, lang)})" for r in joint))
     lines.append(f"{_w('dpo', lang)}: {_dpo(reg, lang)}")
     return "\n".join(lines)
 
@@ -197,7 +202,6 @@ def record(reg: Register, lang: str = "nb") -> Record:
     lang = "en" if lang == "en" else "nb"
     i = 1 if lang == "en" else 0
     security = "\n".join(_t(s, lang) for s in reg.security) or L.NOT_STATED[lang]
-    controller = _controller_cell(reg, lang)
     rows = []
     for n, a in enumerate(reg.activities, 1):
         recipients, transfers = _recipients_and_transfers(reg, a, lang)
@@ -206,7 +210,7 @@ def record(reg: Register, lang: str = "nb") -> Record:
         cells = {
             "no": str(n),
             "activity": _t(a.name, lang),
-            "controller": controller,
+            "controller": _controller_cell(reg, lang, a),
             "purposes": _t(a.purpose, lang) or L.NOT_STATED[lang],
             "legal_basis": _legal_basis(a, lang),
             "data_subjects": _data_subjects(a, lang),

@@ -148,6 +148,10 @@ class Context:
     def activities(self) -> Iterator[tuple[int, Activity]]:
         return enumerate(self.reg.activities)
 
+    def processors(self) -> Iterator[tuple[int, object]]:
+        """(index, recipient) for the recipients in the role of processor."""
+        return ((i, r) for i, r in enumerate(self.reg.recipients) if r.role.value == "processor")
+
     def recipient_match(self, rid: str) -> Match | None:
         r = self.recipients.get(rid)
         return self.vendors.for_recipient(r) if r else None

@@ -12,9 +12,7 @@ M = TransferMechanism
       summary="Every processor has a data processing agreement: warning when none is recorded, error when "
               "the register says there is none.")
 def processor_agreement(ctx: Context):
-    for i, r in enumerate(ctx.reg.recipients):
-        if r.role != RecipientRole.PROCESSOR:
-            continue
+    for i, r in ctx.processors():
         if r.dpa is not None and r.dpa.in_place is False:
             yield ctx.finding(
                 ("recipients", i, "dpa", "in_place"),
@@ -198,9 +196,7 @@ def vague_recipients(ctx: Context):
       summary="A vendor that uses the data for its own purposes (e.g. an advertising platform) is not modelled "
               "as a processor (vendor catalogue, not verified).")
 def processor_or_controller(ctx: Context):
-    for i, r in enumerate(ctx.reg.recipients):
-        if r.role != RecipientRole.PROCESSOR:
-            continue
+    for i, r in ctx.processors():
         m = ctx.vendors.for_recipient(r)
         if m is not None and m.kind == "advertising" and m.typical_role != "processor":
             yield ctx.finding(
