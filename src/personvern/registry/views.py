@@ -333,6 +333,7 @@ def _diff_lines(lines: list[str]) -> list[tuple[str, str]]:
     for line in lines:
         if line.startswith(("+++", "---")):
             kind = "head"
+            line = line.replace("(tom)", _("(ingen)"))  # version_diff's name for "no version before"
         elif line.startswith("@@"):
             kind = "hunk"
         elif line.startswith("+"):
