@@ -201,10 +201,14 @@ def test_retention_combines_period_rule_and_law():
     assert N.retention_text(reg.activities[0], "en") == "Five years as the law requires (see bokføringsloven § 13)."
 
 
-def test_sist_endret_falls_back_to_the_given_date():
+def test_sist_endret_is_the_later_of_the_registers_dates_and_the_publication():
     reg = reg_from(MINIMAL.replace("notice:\n  updated: 2025-03-01\n", ""))
     assert N.build(reg, "nb").last_changed is None
     assert N.build(reg, "nb", as_of=dt.date(2026, 1, 2)).last_changed == dt.date(2026, 1, 2)
+    dated = reg_from(MINIMAL)
+    assert N.build(dated, "nb").last_changed == dt.date(2025, 3, 1)
+    assert N.build(dated, "nb", as_of=dt.date(2026, 1, 2)).last_changed == dt.date(2026, 1, 2)
+    assert N.build(dated, "nb", as_of=dt.date(2024, 1, 2)).last_changed == dt.date(2025, 3, 1)
 
 
 def test_the_css_can_be_overridden_by_the_embedding_site():

@@ -3,13 +3,17 @@ numbered versions with a readable diff, and the public pages, iframe and JSON.""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from dataclasses import dataclass
 
 import pytest
+import time_machine
+from django.utils import timezone
 
 from personvern.audit.models import AuditEvent
+from personvern.core import language as L
 from personvern.core.manifest import loads_register
 from personvern.notices import services
 from personvern.notices.models import ImmutableError, PublishedNotice
@@ -69,7 +73,9 @@ def test_it_publishes_an_immutable_snapshot_with_its_hash(org, members, small, n
     assert notice.verify()
     assert "Alpha AS" in notice.html_nb and "Alpha AS" in notice.md_en
     assert notice.title_nb == "Personvernerklæring for Alpha AS" and notice.title_en == "Privacy notice for Alpha AS"
-    assert "1. mars 2025" in notice.html_nb and "1 March 2025" in notice.html_en
+    # 'Sist endret' is the day this text was published (later than the register's 1 March 2025).
+    assert notice.last_changed == timezone.localdate()
+    assert L.date(notice.last_changed, "nb") in notice.html_nb and L.date(notice.last_changed, "en") in notice.html_en
     with pytest.raises(ImmutableError):
         notice.html_nb = "changed"
         notice.save()
@@ -85,10 +91,13 @@ def test_publishing_writes_to_the_audit_trail(org, members, small, no_lint):
     assert event.data["register_number"] == small.number
 
 
-def test_unchanged_content_is_not_published_again(org, members, small, no_lint):
-    first = services.notice_publish(org=org, user=members["editor"])
-    again = services.notice_publish(org=org, user=members["editor"])
+def test_unchanged_content_is_not_published_again_even_days_later(org, members, small, no_lint):
+    with time_machine.travel(dt.datetime(2026, 5, 4, 12, tzinfo=dt.timezone.utc)):
+        first = services.notice_publish(org=org, user=members["editor"])
+    with time_machine.travel(dt.datetime(2026, 6, 1, 12, tzinfo=dt.timezone.utc)):
+        again = services.notice_publish(org=org, user=members["editor"])
     assert again.pk == first.pk and PublishedNotice.objects.count() == 1
+    assert first.last_changed == dt.date(2026, 5, 4)
 
 
 def test_a_changed_register_gives_the_next_version(org, members, small, no_lint):
@@ -239,7 +248,7 @@ def test_the_json_endpoint(client, published):
     data = json.loads(response.content)
     assert data["version"] == 1 and data["lang"] == "en" and data["sha256"] == published.sha256
     assert data["html"] == published.html_en and data["markdown"] == published.md_en
-    assert data["url"].endswith("/p/alpha/privacy") and data["last_changed"] == "2025-03-01"
+    assert data["url"].endswith("/p/alpha/privacy") and data["last_changed"] == published.last_changed.isoformat()
 
 
 def test_earlier_versions_and_their_diff_are_public(client, org, members, published):

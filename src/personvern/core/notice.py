@@ -194,11 +194,11 @@ def _address_lines(a: Address, lang: str) -> list[str]:
     return lines
 
 
-def last_changed(reg: Register, default: dt.date | None = None) -> dt.date | None:
-    """The 'Sist endret' date: the notice's updated date, the latest change, its first publication, or
-    `default` (the date it is published) when the register gives none."""
-    dates = [d for d in (reg.notice.updated, reg.notice.published) if d] + [c.date for c in reg.changelog]
-    return max(dates) if dates else default
+def last_changed(reg: Register, as_of: dt.date | None = None) -> dt.date | None:
+    """The 'Sist endret' date: the latest of the notice's updated date, its changes, its first
+    publication and `as_of` (the day this text is published, when it is)."""
+    dates = [d for d in (reg.notice.updated, reg.notice.published, as_of) if d] + [c.date for c in reg.changelog]
+    return max(dates) if dates else None
 
 
 def build(reg: Register, lang: str = "nb", *, request_url: str | None = None,
@@ -206,8 +206,8 @@ def build(reg: Register, lang: str = "nb", *, request_url: str | None = None,
     """The notice as a document tree.
 
     `request_url`: where people send a rights request when the register names no e-mail or form
-    (the platform's form, /p/<org>/rettigheter). `as_of`: the 'Sist endret' date when the register
-    gives none.
+    (the platform's form, /p/<org>/rettigheter). `as_of`: the day this text is published; the
+    'Sist endret' date is the later of it and the dates the register gives.
     """
     c = _Ctx(reg, lang, request_url)
     ctl = reg.controller
