@@ -47,7 +47,7 @@ def shop(live_server, org):
     from consent.conftest import save_register
 
     save_register(org, url=live_server.url)
-    services._cache.clear()
+    services.forget_all()
     return Site.objects.create(organisation=org, url=live_server.url)
 
 
@@ -250,7 +250,7 @@ def test_a_changed_cookie_set_asks_again(visit, org, live_server):
     pg2 = visit(context=pg.context)
     assert not banner(pg2).is_visible()
     save_register(org, url=live_server.url, extra_cookie="  - name: _hjid\n    category: statistics\n    expiry: P1Y\n")
-    services._cache.clear()
+    services.forget_all()
     pg3 = visit(context=pg.context)
     assert banner(pg3).is_visible()
     time.sleep(0.3)

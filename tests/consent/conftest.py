@@ -62,7 +62,7 @@ def site(org, consent_register):
     from personvern.consent import services
     from personvern.consent.models import Site
 
-    services._cache.clear()
+    services.forget_all()
     return Site.objects.create(organisation=org, url="https://alpha.example")
 
 

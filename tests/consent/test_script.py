@@ -58,7 +58,7 @@ def test_it_escapes_script_breaking_text(client, org, site):
     from consent.conftest import save_register
 
     save_register(org, extra_cookie="  - name: </script><b>x\n    category: marketing\n")
-    services._cache.clear()
+    services.forget_all()
     body = client.get(f"/c/{site.key}.js").content.decode()
     assert "</script>" not in body
 

@@ -74,12 +74,29 @@ def script_for(config: dict) -> str:
     return f"/* personvern consent banner */\n(function(w,d,C){{\n{js}\n}})(window,document,{data});\n"
 
 
-def banner_script(request, key: str):
+_scripts: dict[tuple[str, str], tuple[float, str | None]] = {}
+
+
+def _script(key: str, root: str) -> str | None:
+    """The site's banner script, built at most every 30 s per process (it parses the register)."""
+    hit = _scripts.get((key, root))
+    if hit and hit[0] > time.monotonic():
+        return hit[1]
     site = Site.objects.select_related("organisation").filter(key=key).first()
-    if site is None:
+    text = None
+    if site is not None:
+        text = script_for(services.banner_config(site, current_register(site.organisation), base_url=root))
+    if len(_scripts) > 10_000:
+        _scripts.clear()
+    _scripts[(key, root)] = (time.monotonic() + services.CACHE_SECONDS, text)
+    return text
+
+
+def banner_script(request, key: str):
+    text = _script(key[:20], base_url(request))
+    if text is None:
         return HttpResponse("/* unknown site */", status=404, content_type="text/javascript; charset=utf-8")
-    config = services.banner_config(site, current_register(site.organisation), base_url=base_url(request))
-    response = HttpResponse(script_for(config), content_type="text/javascript; charset=utf-8")
+    response = HttpResponse(text, content_type="text/javascript; charset=utf-8")
     response["Cache-Control"] = "public, max-age=300"
     response["Cross-Origin-Resource-Policy"] = "cross-origin"
     response["Access-Control-Allow-Origin"] = "*"

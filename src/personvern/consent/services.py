@@ -156,9 +156,23 @@ def site_info(key: str) -> SiteInfo | None:
     return info
 
 
+def forget_all() -> None:
+    """Drop every cached site (after a register change, in tests)."""
+    from .public_views import _scripts
+
+    with _cache_lock:
+        _cache.clear()
+        _scripts.clear()
+
+
 def forget_site(key: str) -> None:
+    """Drop this process's cached view of the site (other processes refresh within 30 s)."""
+    from .public_views import _scripts
+
     with _cache_lock:
         _cache.pop(key, None)
+        for cached in [k for k in _scripts if k[0] == key]:
+            _scripts.pop(cached, None)
 
 
 def site_create(*, org, url: str, request=None) -> Site:
