@@ -27,6 +27,7 @@ from personvern.core.deadlines import add_months
 from personvern.core.manifest import parse_duration
 
 LEDGER = "pv_retention_runs"
+BATCH_TARGET_SECONDS = 0.05  # a batch's transaction; row locks are held this long at most (plus noise)
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ class RuleOutcome:
     rows: int = 0  # deleted or anonymised in this run (a dry run: would be)
     batches: int = 0
     max_batch_seconds: float = 0.0
+    batch_seconds: list[float] = field(default_factory=list, repr=False)
     resumed_rows: int = 0  # done by an interrupted earlier run of the same cutoff
     kept_held: int = 0
     kept_restricted: int = 0
@@ -241,6 +243,7 @@ class Sweeper:
             self.kept_counts(rule, table, cutoff, outcome)
             return outcome
         ledger = self.ledger()
+        size = min(batch_size, 500)  # grows while batches stay well under the target
         while True:
             run_cutoff, last, done_before = self.start(rule, cutoff)
             outcome.resumed_rows += done_before
@@ -248,32 +251,40 @@ class Sweeper:
             while True:
                 started = time.perf_counter()
                 with self.engine.begin() as conn:
-                    query = sa.select(table) if rule.action == "anonymise" else sa.select(pk)
-                    query = query.where(*conditions)
+                    # The batch is a key range: the next `batch_size` due keys after the last
+                    # one done. Statements then bind two keys, not thousands.
+                    window = sa.select(pk).where(*conditions)
                     if last is not None:
-                        query = query.where(pk > last)
-                    query = query.order_by(pk).limit(batch_size)
-                    if conn.dialect.name != "sqlite":
-                        query = query.with_for_update(skip_locked=True)
-                    rows = conn.execute(query).mappings().all()
-                    if not rows:
+                        window = window.where(pk > last)
+                    window = window.order_by(pk).limit(size).subquery()
+                    upper = conn.execute(sa.select(sa.func.max(window.c[pk.name]))).scalar()
+                    if upper is None:
                         conn.execute(sa.update(ledger).where(ledger.c.rule == rule.name).values(status="done", updated_at=self.now))
                         break
-                    keys = [r[pk.name] for r in rows]
+                    in_batch = [pk <= upper, *conditions] + ([pk > last] if last is not None else [])
                     if rule.action == "delete":
-                        count = conn.execute(sa.delete(table).where(pk.in_(keys))).rowcount
+                        count = conn.execute(sa.delete(table).where(*in_batch)).rowcount
                     else:
+                        hashed = any(e.action == "keyed_hash" for e in masks.values())
+                        rows = conn.execute(sa.select(table).where(*in_batch)).mappings().all() if hashed else []
                         values = mask_values(table, masks, rows, self.hash_key)
-                        count = conn.execute(sa.update(table).where(pk.in_(keys)).values(values)).rowcount
-                    last = keys[-1]
+                        count = conn.execute(sa.update(table).where(*in_batch).values(values)).rowcount
+                    last = upper
                     conn.execute(
                         sa.update(ledger)
                         .where(ledger.c.rule == rule.name)
                         .values(last_key=json.dumps(_plain(last)), rows_done=ledger.c.rows_done + count, updated_at=self.now)
                     )
+                took = time.perf_counter() - started
                 outcome.rows += count
                 outcome.batches += 1
-                outcome.max_batch_seconds = max(outcome.max_batch_seconds, time.perf_counter() - started)
+                outcome.batch_seconds.append(took)
+                outcome.max_batch_seconds = max(outcome.max_batch_seconds, took)
+                # Keep each transaction (and the locks it holds) near the target duration.
+                if took > BATCH_TARGET_SECONDS:
+                    size = max(1, size // 2)
+                elif took < BATCH_TARGET_SECONDS / 2:
+                    size = min(batch_size, size * 2)
                 if progress:
                     progress(rule.name, outcome.rows)
             if run_cutoff >= cutoff.replace(tzinfo=None):
