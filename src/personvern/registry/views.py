@@ -22,7 +22,15 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from personvern.accounts.access import org_view
-from personvern.core.manifest import Register, RegisterError, loads_register, register_to_data, validate_data
+from personvern.core.manifest import (
+    Activity,
+    Register,
+    RegisterError,
+    Text,
+    loads_register,
+    register_to_data,
+    validate_data,
+)
 
 from .forms import (
     DELETE_FIELD,
@@ -68,7 +76,7 @@ def _retention(r) -> str:
 
 def _summary(reg: Register) -> dict:
     def names(ids, find):
-        return [(_t(x.name) if hasattr(x.name, "nb") else x.name) if (x := find(i)) else i for i in ids]
+        return [(_t(x.name) if isinstance(x.name, Text) else x.name) if (x := find(i)) else i for i in ids]
 
     activities = []
     for a in reg.activities:
@@ -250,8 +258,6 @@ def _activity_index(data: dict, activity: str) -> int:
 
 
 def _activity_part(title: str, index: int, append: bool) -> Part:
-    from personvern.core.manifest import Activity
-
     def read(data):
         return {} if append else data["activities"][index]
 
@@ -301,17 +307,11 @@ def delete_activity(request, activity: str):
                 return redirect(_overview_url(request, "activities"))
     return render(request, "registry/delete_activity.html", {
         "activity": activity,
-        "name": label_text(data["activities"][index].get("name")),
+        "name": _t(Text.model_validate(data["activities"][index]["name"])),
         "version": version,
         "problems": Errors(problems).rest(),
         "stale": stale,
     })
-
-
-def label_text(value) -> str:
-    if isinstance(value, dict):
-        return value.get("en" if get_language() == "en" and value.get("en") else "nb") or ""
-    return "" if value is None else str(value)
 
 
 # --------------------------------------------------------------------------
