@@ -23,6 +23,7 @@ import yaml
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
+from .. import language as L
 from ..manifest import EEA_COUNTRIES, Recipient
 
 CATALOGUE_FILE = Path(__file__).resolve().parent.parent / "vendors.yaml"
@@ -162,15 +163,15 @@ class Catalogue:
                False: ("står ikke på DPF-listen", "is not on the DPF List"),
                None: ("DPF-status ukjent", "DPF status unknown")}[v.dpf_listed]
         if lang == "en":
-            s = f"Vendor catalogue ({when}, not verified): {v.legal_entity}, {v.country}"
+            s = f"Vendor catalogue ({when}, not verified): {v.legal_entity}, {L.country(v.country, 'en')}"
             s += f"; {dpf[1]}" if v.country == "US" else ""
             s += f"; EEA contracting entity {v.eea_entity}" if v.eea_entity else ""
-            s += f"; data also goes to {', '.join(v.transfers_to)}" if v.transfers_to else ""
+            s += f"; data also goes to {', '.join(L.country(c, 'en') for c in v.transfers_to)}" if v.transfers_to else ""
         else:
-            s = f"Leverandørkatalogen ({when}, ikke verifisert): {v.legal_entity}, {v.country}"
+            s = f"Leverandørkatalogen ({when}, ikke verifisert): {v.legal_entity}, {L.country(v.country, 'nb')}"
             s += f"; {dpf[0]}" if v.country == "US" else ""
             s += f"; avtalepart i EØS {v.eea_entity}" if v.eea_entity else ""
-            s += f"; data går også til {', '.join(v.transfers_to)}" if v.transfers_to else ""
+            s += f"; data går også til {', '.join(L.country(c, 'nb') for c in v.transfers_to)}" if v.transfers_to else ""
         return s + "."
 
 

@@ -282,6 +282,10 @@ def accounting_retention(ctx: Context):
 
 
 @rule("NO-CAM-1", severity="warning",
+      citation=("personvernforordningen art. 5 nr. 1 e; Prop. 56 LS (2017–2018) kap. 18; Datatilsynets "
+                "veiledning om kameraovervåking (7 dager som tommelfingerregel); EDPB-retningslinjer 3/2019",
+                "GDPR Art. 5(1)(e); Prop. 56 LS (2017-2018) ch. 18; Datatilsynet guidance on camera "
+                "surveillance (7 days as a rule of thumb); EDPB Guidelines 3/2019"),
       summary="Camera recordings kept longer than 7 days need a documented reason (Datatilsynet's rule of thumb).")
 def camera_retention(ctx: Context):
     for i, a in ctx.activities():
@@ -379,6 +383,9 @@ def trackers_need_consent(ctx: Context):
 
 
 @rule("NO-MFL-15", severity="warning",
+      citation=("markedsføringsloven § 15; Forbrukertilsynets veiledning om markedsføring via e-post og SMS",
+                "Marketing Control Act (markedsføringsloven) § 15; Consumer Authority guidance on e-mail "
+                "and SMS marketing"),
       summary="Electronic direct marketing rests on consent (or the existing-customer exception, stated).")
 def email_marketing_consent(ctx: Context):
     electronic = {Channel.EMAIL, Channel.SMS, Channel.SIGNUP_FORM}
@@ -400,6 +407,8 @@ def email_marketing_consent(ctx: Context):
 
 
 @rule("C8-1", severity="info",
+      citation=("personvernforordningen art. 8; personopplysningsloven § 5",
+                "GDPR Art. 8; personopplysningsloven § 5"),
       summary="Where children are data subjects and consent is the basis: Norway's age is 13 (personopplysningsloven "
               "§ 5); below it a parent consents.")
 def children_consent_age(ctx: Context):
@@ -488,8 +497,10 @@ def automated_decisions(ctx: Context):
                      "Give meaningful information about the logic, significance and envisaged consequences."))
 
 
-@rule("A10", severity="info", summary="Data on criminal convictions and offences: the condition in "
-                                      "personopplysningsloven § 11 is recorded.")
+@rule("A10", severity="info",
+      citation=("personvernforordningen art. 10; personopplysningsloven § 11",
+                "GDPR Art. 10; personopplysningsloven § 11"),
+      summary="Data on criminal convictions and offences: the condition in personopplysningsloven § 11 is recorded.")
 def criminal_offence_data(ctx: Context):
     for i, a in ctx.activities():
         if a.criminal_offence_data and not any(b.law and "§ 11" in b.law for b in a.legal_bases):
@@ -507,8 +518,11 @@ NATIONAL_ID_RE = re.compile(r"fødselsnummer|personnummer|(?<![\w-])d-nummer|nat
                             re.IGNORECASE)
 
 
-@rule("NO-POL-5", severity="info", summary="A national identity number (fødselsnummer) is processed only where "
-                                           "secure identification is needed (personopplysningsloven § 12).")
+@rule("NO-POL-5", severity="info",
+      citation=("personopplysningsloven § 12; personvernforordningen art. 87",
+                "personopplysningsloven § 12; GDPR Art. 87"),
+      summary="A national identity number (fødselsnummer) is processed only where secure identification is needed "
+              "(personopplysningsloven § 12).")
 def national_id_number(ctx: Context):
     for i, a in ctx.activities():
         for j, c in enumerate(a.data_categories):

@@ -7,6 +7,8 @@ from ..engine import Context, rule
 
 
 @rule("DEF-06", severity="warning",
+      citation=("ekomloven 2024; personvernforordningen art. 13; Datatilsynets vedtak 24/01055-10 (2025)",
+                "Electronic Communications Act 2024; GDPR Art. 13; Datatilsynet decision 24/01055-10 (2025)"),
       summary="Cookies are listed when used, each with an expiry and a category, and non-necessary ones "
               "linked to the activity that gives their basis.")
 def cookies_described(ctx: Context):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ... import language as L
 from ...manifest import RecipientRole, TransferMechanism
 from ..engine import Context, rule
 
@@ -61,12 +62,18 @@ def transfer_mechanism(ctx: Context):
         if r.transfer is None or r.transfer.mechanism == M.UNSTATED:
             yield ctx.finding(
                 ("recipients", i, "transfer"),
-                (f"{r.name} ({r.country}) er utenfor EØS, og grunnlaget for overføringen er ikke oppgitt.",
-                 f"{r.name} ({r.country}) is outside the EEA, and the basis for the transfer is not stated."),
+                (f"{r.name} ({L.country(r.country, 'nb')}) er utenfor EØS, og grunnlaget for overføringen er ikke "
+                 "oppgitt.",
+                 f"{r.name} ({L.country(r.country, 'en')}) is outside the EEA, and the basis for the transfer is not "
+                 "stated."),
                 (_mechanism_hint(ctx, r, 0), _mechanism_hint(ctx, r, 1)))
 
 
-@rule("T-45-DPF", summary="Mechanism 'dpf' only for US recipients, and only where they are on the DPF List.")
+@rule("T-45-DPF", summary="Mechanism 'dpf' only for US recipients, and only where they are on the DPF List.",
+      citation=("Kommisjonens gjennomføringsbeslutning (EU) 2023/1795 (Data Privacy Framework); Retten "
+                "T-553/23 (3. september 2025); anke C-703/25 P verserer",
+                "Commission Implementing Decision (EU) 2023/1795 (Data Privacy Framework); General Court "
+                "T-553/23 (3 September 2025); appeal C-703/25 P pending"))
 def dpf_only_us_listed(ctx: Context):
     for i, r in enumerate(ctx.reg.recipients):
         if r.transfer is None or r.transfer.mechanism != M.DPF:
@@ -75,8 +82,9 @@ def dpf_only_us_listed(ctx: Context):
         if r.country != "US":
             yield ctx.finding(
                 loc,
-                (f"{r.name} er i {r.country}; Data Privacy Framework gjelder bare mottakere i USA.",
-                 f"{r.name} is in {r.country}; the Data Privacy Framework covers only recipients in the US."),
+                (f"{r.name} er i {L.country(r.country, 'nb')}; Data Privacy Framework gjelder bare mottakere i USA.",
+                 f"{r.name} is in {L.country(r.country, 'en')}; the Data Privacy Framework covers only recipients in "
+                 "the US."),
                 ("Bruk adequacy, scc_2021_914 eller bcr for andre land.", "Use adequacy, scc_2021_914 or bcr for other countries."))
             continue
         m = ctx.vendors.for_recipient(r)
@@ -100,9 +108,10 @@ def adequacy_country(ctx: Context):
         if r.country not in ctx.vendors.adequacy:
             yield ctx.finding(
                 ("recipients", i, "transfer", "mechanism"),
-                (f"{r.country} står ikke på listen over land med beslutning om tilstrekkelig beskyttelse "
+                (f"{L.country(r.country, 'nb')} står ikke på listen over land med beslutning om tilstrekkelig beskyttelse "
                  "(listen er ikke verifisert).",
-                 f"{r.country} is not on the list of countries with an adequacy decision (the list is not verified)."),
+                 f"{L.country(r.country, 'en')} is not on the list of countries with an adequacy decision (the list "
+                 "is not verified)."),
                 ("For USA: dpf for selskaper på DPF-listen; ellers scc_2021_914 eller bcr.",
                  "For the US: dpf for companies on the DPF List; otherwise scc_2021_914 or bcr."))
 
@@ -134,6 +143,9 @@ def safeguards_copy(ctx: Context):
 
 
 @rule("DEF-05", severity="warning",
+      citation=("personvernforordningen art. 13 nr. 1 f og art. 44–46; leverandørkatalogen (ikke "
+                "verifisert)",
+                "GDPR Art. 13(1)(f) and 44-46; the vendor catalogue (not verified)"),
       summary="Services in the vendor catalogue that send data outside the EEA (by system name, cookie provider "
               "or recipient) are declared as recipients with the right country.")
 def vendor_transfers(ctx: Context):
@@ -146,10 +158,10 @@ def vendor_transfers(ctx: Context):
         v = m.vendor
         yield ctx.finding(
             ("recipients", i, "country"),
-            (f"{r.name} er oppført i {r.country}, men ifølge leverandørkatalogen går data til "
-             f"{', '.join(v.third_countries)}.",
-             f"{r.name} is recorded in {r.country}, but according to the vendor catalogue data goes to "
-             f"{', '.join(v.third_countries)}."),
+            (f"{r.name} er oppført i {L.country(r.country, 'nb')}, men ifølge leverandørkatalogen går data til "
+             f"{L.join([L.country(c, 'nb') for c in v.third_countries], 'nb')}.",
+             f"{r.name} is recorded in {L.country(r.country, 'en')}, but according to the vendor catalogue data goes to "
+             f"{L.join([L.country(c, 'en') for c in v.third_countries], 'en')}."),
             (ctx.vendors.facts(v, "nb") + " Kontroller underleverandørene og overføringsgrunnlaget.",
              ctx.vendors.facts(v, "en") + " Check the sub-processors and the transfer mechanism."))
     seen: set[str] = set()
@@ -164,8 +176,10 @@ def vendor_transfers(ctx: Context):
         v = m.vendor
         yield ctx.finding(
             loc,
-            (f"«{name}» er en tjeneste fra {v.legal_entity} ({v.country}), men registeret har ingen slik mottaker.",
-             f'"{name}" is a service of {v.legal_entity} ({v.country}), but the register has no such recipient.'),
+            (f"«{name}» er en tjeneste fra {v.legal_entity} ({L.country(v.country, 'nb')}), men registeret har "
+             "ingen slik mottaker.",
+             f'"{name}" is a service of {v.legal_entity} ({L.country(v.country, "en")}), but the register has '
+             "no such recipient."),
             ("Får leverandøren opplysninger (f.eks. gjennom informasjonskapsler eller lagring), legg den inn som "
              "mottaker med land og overføringsgrunnlag. " + ctx.vendors.facts(v, "nb"),
              "If the vendor receives data (e.g. through cookies or storage), add it as a recipient with country "

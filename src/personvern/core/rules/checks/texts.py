@@ -139,7 +139,12 @@ OLD_ACT_RE = re.compile(r"personopplysningslov(?:en)?\s*(?:av\s*|fra\s*)?(?:\(\s
                         r"2000-04-14-31|nl-20000414-031")
 
 
-@rule("NO-POL-2", severity="warning", summary="No reference to the repealed Personal Data Act of 2000.")
+@rule("NO-POL-2", severity="warning",
+      summary="No reference to the repealed Personal Data Act of 2000.",
+      citation=("personopplysningsloven 2000 (LOV-2000-04-14-31), opphevet 20. juli 2018 ved lov 15. juni "
+                "2018 nr. 38",
+                "Personal Data Act 2000 (LOV-2000-04-14-31), repealed on 20 July 2018 by lov 15. juni 2018 "
+                "nr. 38"))
 def old_act(ctx: Context):
     for loc, _ in _scan(ctx, ("2000",), OLD_ACT_RE):
         yield ctx.finding(
@@ -158,6 +163,9 @@ OLD_SECTION_TODAY = {"18": "artikkel 15", "19": "artikkel 13", "20": "artikkel 1
 
 
 @rule("NO-POL-3", severity="warning",
+      citation=("personopplysningsloven 2000 §§ 18–20, 27 og 28 (opphevet 20. juli 2018); nå "
+                "personvernforordningen art. 13–17",
+                "Personal Data Act 2000 §§ 18-20, 27 and 28 (repealed 20 July 2018); now GDPR Art. 13-17"),
       summary="No old section numbers of the 2000 Act (§ 18 access, § 19/20 information, § 27 rectification, "
               "§ 28 erasure) where the text is about those rights.")
 def old_sections(ctx: Context):
@@ -168,8 +176,8 @@ def old_sections(ctx: Context):
         today_en = ", ".join(f"§ {s} → Article {OLD_SECTION_TODAY[s].split()[1]}" for s in sections)
         yield ctx.finding(
             loc,
-            (f"Teksten viser til personopplysningsloven {old} slik de lød i loven av 2000, som er opphevet.",
-             f"The text cites personopplysningsloven {old} as numbered in the repealed Act of 2000."),
+            (f"Teksten viser til personopplysningsloven {old} i loven av 2000, som er opphevet.",
+             f"The text cites personopplysningsloven {old} of the repealed Act of 2000."),
             (f"Vis til personvernforordningen i stedet ({today_nb}).",
              f"Cite the GDPR instead ({today_en})."))
 
@@ -179,6 +187,10 @@ OLD_CAMERA_RE = re.compile(r"personopplysningsforskriften\s*(?:kap(?:ittel)?\.?\
 
 
 @rule("NO-CAM-4", severity="warning",
+      citation=("personopplysningsforskriften 2000 (FOR-2000-12-15-1265) kap. 8 og 9, opphevet; nå "
+                "forskrift 2. juli 2018 nr. 1107 og nr. 1108",
+                "Personal Data Regulation 2000 (FOR-2000-12-15-1265) ch. 8 and 9, repealed; now forskrift "
+                "2. juli 2018 nr. 1107 and nr. 1108"),
       summary="No camera or e-mail rules cited from the repealed 2000 regulation (ch. 8/9) or Act §§ 36-41.")
 def old_camera_rules(ctx: Context):
     for loc, _ in _scan(ctx, ("personopplysnings",), OLD_CAMERA_RE):
@@ -225,6 +237,8 @@ CONSENT_CONTEXT = re.compile(r"samtykke|consent")
 
 
 @rule("NO-EKOM-1", severity="warning",
+      citation=("ekomloven 2024 (i kraft 1. januar 2025); personvernforordningen art. 4 nr. 11 og art. 7",
+                "Electronic Communications Act 2024 (in force 1 January 2025); GDPR Art. 4(11) and 7"),
       summary="Consent to cookies is not inferred from browser settings (ekomloven 2024).")
 def browser_settings_consent(ctx: Context):
     for loc, _ in _scan(ctx, ("nettleser", "browser"), BROWSER_CONSENT_RE, CONSENT_CONTEXT, window=150):
@@ -248,6 +262,9 @@ DT_CONTEXT = re.compile(r"datatilsynet")
 
 
 @rule("DEF-02", severity="warning",
+      citation=("EU-domstolen C-362/14 (Schrems I) og C-311/18 (Schrems II); personvernforordningen art. 30 "
+                "og 35",
+                "CJEU C-362/14 (Schrems I) and C-311/18 (Schrems II); GDPR Art. 30 and 35"),
       summary="No Privacy Shield or Safe Harbor, and no pre-2018 notification or licence to Datatilsynet; an "
               "error when a transfer rests on them.")
 def outdated_mechanisms(ctx: Context):
@@ -272,7 +289,10 @@ def outdated_mechanisms(ctx: Context):
 OLD_SCC_RE = re.compile(r"2010/87|2001/497|2004/915")
 
 
-@rule("T-46-SCC", summary="Standard contractual clauses are the 2021/914 set, not the repealed 2001/2004/2010 sets.")
+@rule("T-46-SCC", summary="Standard contractual clauses are the 2021/914 set, not the repealed 2001/2004/2010 sets.",
+      citation=("Kommisjonens gjennomføringsbeslutning (EU) 2021/914, art. 4 (overgang til 27. desember "
+                "2022)",
+                "Commission Implementing Decision (EU) 2021/914, Art. 4 (transition until 27 December 2022)"))
 def old_scc(ctx: Context):
     for loc, _ in _scan(ctx, ("2010/87", "2001/497", "2004/915"), OLD_SCC_RE):
         yield ctx.finding(
@@ -290,6 +310,9 @@ OLD_DT_RE = re.compile(r"tollbugat(?:a|en)\s*3")
 
 
 @rule("NO-DT-1", severity="warning",
+      citation=("personvernforordningen art. 13 nr. 2 d og art. 77; Datatilsynet, Postboks 458 Sentrum, "
+                "0105 Oslo",
+                "GDPR Art. 13(2)(d) and 77; Datatilsynet, Postboks 458 Sentrum, 0105 Oslo"),
       summary="Datatilsynet's address is Postboks 458 Sentrum, 0105 Oslo; flags the old 'Tollbugata 3' "
               "(an error in the complaint address).")
 def datatilsynet_address(ctx: Context):
