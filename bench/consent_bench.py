@@ -151,6 +151,23 @@ def drop_db(kind: str) -> None:
             conn.execute(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
 
 
+def server_cpu_seconds(master_pid: int) -> float:
+    """User+system CPU of the gunicorn master and its workers, from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, ppid = int(entry.name), int(fields[1])
+        if pid == master_pid or ppid == master_pid:
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
 def stored_ids(kind: str, env: dict) -> set[str]:
     sql = "SELECT record_id FROM consent_consentrecord"
     if kind == "postgres":
@@ -290,8 +307,13 @@ def run_throughput(kind: str, *, requests: int, seconds: float, workers: int) ->
         try:
             load(port, key, requests=500, seconds=2)  # warm-up (not counted below)
             before = len(stored_ids(kind, env))
+            cpu0 = server_cpu_seconds(server.pid)
             trivial = load(port, None, requests=requests, seconds=seconds)
+            cpu1 = server_cpu_seconds(server.pid)
             ledger = load(port, key, requests=requests, seconds=seconds)
+            cpu2 = server_cpu_seconds(server.pid)
+            trivial["cpu_ms"] = 1000 * (cpu1 - cpu0) / max(trivial["sent"], 1)
+            ledger["cpu_ms"] = 1000 * (cpu2 - cpu1) / max(ledger["sent"], 1)
         finally:
             stop_server(server)
         stored = stored_ids(kind, env)
@@ -357,8 +379,13 @@ def main() -> None:
         t, g = r["trivial"], r["ledger"]
         print(f"\n== /api/consent on {kind}, gunicorn {args.workers} workers x {args.threads} threads, 127.0.0.1 "
               f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
-        print(f"trivial endpoint  {t['rps']:>8,.0f} req/s  p99 {t['p99_ms']:6.1f} ms  errors {t['errors']}")
-        print(f"ledger write      {g['rps']:>8,.0f} req/s  p99 {g['p99_ms']:6.1f} ms  errors {g['errors']}")
+        print(f"trivial endpoint  {t['rps']:>8,.0f} req/s  p99 {t['p99_ms']:6.1f} ms  errors {t['errors']}  "
+              f"server CPU {t['cpu_ms']:.2f} ms/request")
+        print(f"ledger write      {g['rps']:>8,.0f} req/s  p99 {g['p99_ms']:6.1f} ms  errors {g['errors']}  "
+              f"server CPU {g['cpu_ms']:.2f} ms/request")
+        cores = os.cpu_count() or 1
+        print(f"server CPU per ledger write {g['cpu_ms']:.2f} ms: {cores} free cores would carry "
+              f"~{1000 * cores / g['cpu_ms']:,.0f} writes/s (trivial: ~{1000 * cores / t['cpu_ms']:,.0f} req/s)")
         print(f"ratio ledger/trivial {g['rps'] / t['rps']:.2f}   anchors: trivial ~{ANCHOR_TRIVIAL:,}, "
               f"naive SQLite insert ~{ANCHOR_NAIVE:,} req/s with ~50% failing")
         print(f"decisions sent {g['sent']:,}  acknowledged {len(g['acked']):,}  stored {r['stored']:,}  "
