@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 import sqlalchemy as sa
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_serializer, model_validator
 
 from personvern.connectors.engine import ConnectorError
 
@@ -49,6 +49,11 @@ class ColumnErasure(Model):
         if isinstance(data, dict) and "fixed" in data and "action" not in data:
             return {"action": "fixed", "value": data["fixed"]}
         return data
+
+    @model_serializer
+    def _compact(self):
+        # Written back the way people write it: `set_null`, `keyed_hash`, `{fixed: slettet}`.
+        return {"fixed": self.value} if self.action == "fixed" else self.action
 
     @model_validator(mode="after")
     def _fixed_needs_value(self):

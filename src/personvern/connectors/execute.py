@@ -371,11 +371,15 @@ def erase(
             restricted: dict[str, set[Key]] = {}
             for name, rows in found.items():
                 keys = list(rows)
-                hold = hold_clause(datamap, ctx.metadata, ctx.table(name), now)
-                held[name] = _select_keys(conn, ctx, name, keys, hold) if hold is not None else set()
-                clause = None if include_restricted else restricted_clause(datamap, ctx.metadata, ctx.table(name))
-                restricted[name] = _select_keys(conn, ctx, name, keys, clause) if clause is not None else set()
-                statements += (hold is not None) + (clause is not None)
+                held[name] = _held_from_rows(ctx, found, name, now)
+                if held[name] is None:  # values Python cannot compare: ask the database
+                    held[name] = _select_keys(conn, ctx, name, keys, hold_clause(datamap, ctx.metadata, ctx.table(name), now))
+                    statements += 1
+                restricted[name] = set() if include_restricted else _restricted_from_rows(ctx, name, rows)
+                if restricted[name] is None:  # a side table: ask the database
+                    clause = restricted_clause(datamap, ctx.metadata, ctx.table(name))
+                    restricted[name] = _select_keys(conn, ctx, name, keys, clause) if clause is not None else set()
+                    statements += clause is not None
             _restrict_children(ctx, found, restricted)
             # Rows that will be deleted, known before any child is touched, so held children
             # can let go of them (their foreign key set to NULL when it is not kept).
@@ -447,6 +451,60 @@ def erase(
     return EraseResult(dry_run, ordered, verification, statements, time.perf_counter() - started)
 
 
+def _held_from_rows(ctx: Context, found: dict[str, dict[Key, dict]], name: str, now: dt.datetime) -> set[Key] | None:
+    """Rows under legal hold, judged from the rows already collected (the hold's date is in
+    the row or in its parent, which the walk has collected too). None: cannot tell here."""
+    hold = ctx.datamap.tables[name].legal_hold
+    if hold is None:
+        return set()
+    cutoff = hold.cutoff(now)
+    rows = found[name]
+    if "." in hold.from_column:
+        parent, column = hold.from_column.split(".", 1)
+        edge = next((e for e in ctx.links if e.declared and e.child == name and e.parent == parent), None)
+        if edge is None or parent not in found:
+            return None
+        by_key = {tuple(r[c] for c in edge.parent_cols): r[column] for r in found[parent].values()}
+        dates = {k: by_key.get(tuple(r[c] for c in edge.child_cols), _MISSING) for k, r in rows.items()}
+    else:
+        dates = {k: r[hold.from_column] for k, r in rows.items()}
+    held = set()
+    for key, value in dates.items():
+        verdict = _later_than(value, cutoff)
+        if verdict is None:
+            return None
+        if verdict:
+            held.add(key)
+    return held
+
+
+_MISSING = object()
+
+
+def _later_than(value: Any, cutoff: dt.datetime) -> bool | None:
+    if value is None:
+        return False
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            return value > cutoff.replace(tzinfo=value.tzinfo)
+        return value > cutoff
+    if isinstance(value, dt.date):
+        return value > cutoff.date()
+    return None  # text dates, a parent row not collected: let SQL decide
+
+
+def _restricted_from_rows(ctx: Context, name: str, rows: dict[Key, dict]) -> set[Key] | None:
+    spec = ctx.datamap.tables[name].restriction
+    if spec is None:
+        return set()
+    if spec.side_table:
+        return None
+    column = ctx.table(name).c[spec.column]
+    if is_flag(column):
+        return {k for k, r in rows.items() if r[spec.column]}
+    return {k for k, r in rows.items() if r[spec.column] is not None}
+
+
 def _restrict_children(ctx: Context, found: dict[str, dict[Key, dict]], restricted: dict[str, set[Key]]) -> None:
     """A row that depends on a restricted row (its foreign key points at it) is left
     alone too: deleting an order's lines would defeat the order's restriction."""
@@ -484,48 +542,48 @@ def _verify(
     restricted: Mapping[str, set[Key]],
 ) -> Verification:
     """Count what still matches the identity, and masked rows whose masked columns still
-    hold something other than the mask."""
-    matches: dict[str, int] = {}
-    held_matches: dict[str, int] = {}
-    restricted_matches: dict[str, int] = {}
+    hold something other than the mask: one UNION ALL query, one round trip."""
+    parts: list[sa.Select] = []
+
+    def count(label: str, table: sa.Table, *where) -> None:
+        parts.append(sa.select(sa.literal(label).label("what"), sa.func.count().label("n")).select_from(table).where(*where))
+
     for kind, value in identity.items():
         variants = identity_variants(kind, value)
         for name, column in ctx.datamap.identity_columns(kind):
             table = ctx.table(name)
-            count = conn.execute(sa.select(sa.func.count()).select_from(table).where(table.c[column].in_(variants))).scalar_one()
-            if not count:
-                continue
-            hold = ctx.datamap.tables[name].legal_hold
-            keys = sorted(restricted.get(name, ()), key=repr)
-            if keys:
-                kept = sum(
-                    conn.execute(
-                        sa.select(sa.func.count()).select_from(table).where(table.c[column].in_(variants), _in(ctx.pk(name), chunk))
-                    ).scalar_one()
-                    for chunk in _chunks(keys)
-                )
-                if kept:
-                    restricted_matches[f"{name}.{column}"] = kept
-                    count -= kept
-            if not count:
-                continue
-            if hold and column in hold.keep:
-                held_matches[f"{name}.{column}"] = count
-            else:
-                matches[f"{name}.{column}"] = count
-    unmasked: dict[str, int] = {}
+            count(f"match {name}.{column}", table, table.c[column].in_(variants))
+            for chunk in _chunks(sorted(restricted.get(name, ()), key=repr)):
+                count(f"restricted {name}.{column}", table, table.c[column].in_(variants), _in(ctx.pk(name), chunk))
     for name, (keys, masks) in masked.items():
         table = ctx.table(name)
         checks = [table.c[c].is_not(None) for c, e in masks.items() if e.action == "set_null"]
         checks += [table.c[c] != e.value for c, e in masks.items() if e.action == "fixed"]
-        if not checks or not keys:
+        if checks:
+            for chunk in _chunks(sorted(keys, key=repr)):
+                count(f"unmasked {name}", table, _in(ctx.pk(name), chunk), sa.or_(*checks))
+    totals: dict[str, int] = {}
+    if parts:
+        for what, n in conn.execute(sa.union_all(*parts)):
+            totals[what] = totals.get(what, 0) + n
+    matches: dict[str, int] = {}
+    held_matches: dict[str, int] = {}
+    restricted_matches: dict[str, int] = {}
+    for what, n in totals.items():
+        kind, _, where = what.partition(" ")
+        if kind != "match":
             continue
-        pk = ctx.pk(name)
-        count = 0
-        for chunk in _chunks(sorted(keys, key=repr)):
-            count += conn.execute(sa.select(sa.func.count()).select_from(table).where(_in(pk, chunk), sa.or_(*checks))).scalar_one()
-        if count:
-            unmasked[name] = count
+        kept = totals.get(f"restricted {where}", 0)
+        if kept:
+            restricted_matches[where] = kept
+        n -= kept
+        name, column = where.split(".", 1)
+        hold = ctx.datamap.tables[name].legal_hold
+        if n and hold and column in hold.keep:
+            held_matches[where] = n
+        elif n:
+            matches[where] = n
+    unmasked = {what.split(" ", 1)[1]: n for what, n in totals.items() if what.startswith("unmasked ") and n}
     return Verification(matches, held_matches, restricted_matches, unmasked, ok=not matches and not unmasked)
 
 
