@@ -42,8 +42,10 @@ class Command(BaseCommand):
             for p in exc.problems:
                 self.stderr.write(str(p))
             raise CommandError(f"{file}: not a valid register ({len(exc.problems)} problem(s))", returncode=2)
-        findings = lint(reg, lang)
         index = _lines(path)
+        rank = {"error": 0, "warning": 1, "info": 2}
+        # By severity, then in the order of the file, so the output reads top to bottom.
+        findings = sorted(lint(reg, lang), key=lambda f: (rank[f.severity], _line_for(index, f.loc) or 0))
         w = WORDS[lang]
         counts = {s: sum(f.severity == s for f in findings) for s in ("error", "warning", "info")}
         if format == "json":
