@@ -312,6 +312,8 @@ def to_xlsx(reg: Register, lang: str = "nb", today: dt.date | None = None) -> by
         ws.auto_filter.ref = f"A{header_row}:{get_column_letter(len(COLUMNS))}{ws.max_row}"
     ws.print_title_rows = f"{header_row}:{header_row}"
     ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0  # all columns on the page width
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
 
     rs = wb.create_sheet(_w("recipients_sheet", rec.lang))
     rs.append(rec.recipient_headers)
