@@ -287,3 +287,31 @@ def test_the_answer_letter_is_filled_from_the_register(members, org, saved_regis
     assert "Article 15" in letter.body and req.reference in letter.subject
     assert activity.name.get("en") in letter.body
     assert "Datatilsynet" in letter.body and "courts" in letter.body
+
+
+def test_a_direct_marketing_objection_is_never_refused(members, org, saved_register, client, mailbox):
+    response = client.post(f"/p/{org.slug}/rettigheter", form_data(type="objection", direct_marketing="on"))
+    assert response.status_code == 302
+    req = Request.objects.get()
+    assert req.direct_marketing
+    services.request_verify_manually(req=req, note="Svarte fra kjent adresse", user=members["privacy_officer"])
+    with pytest.raises(services.RightsError, match="21"):
+        services.request_refuse(req=req, user=members["privacy_officer"], ground="other", reasons="Vi vil fortsette")
+    task = req.tasks.first()
+    assert any("sperrelisten" in item["text"] for item in task.checklist)
+
+
+def test_tasks_follow_what_the_right_covers(members, org, saved_register):
+    """Portability covers consent and contract (Art. 20); withdrawal covers consent; access covers all."""
+    from personvern.rights.services import relevant_activities
+
+    register = saved_register.register()
+    access = _verified(org, members, type="access")
+    portability = _verified(org, members, type="portability")
+    assert {a.id for a in relevant_activities(register, access)} == {a.id for a in register.activities}
+    chosen = relevant_activities(register, portability)
+    bases = [{str(b.basis) for b in a.legal_bases} for a in chosen]
+    if any(b & {"a", "b"} for b in ({str(x.basis) for x in a.legal_bases} for a in register.activities)):
+        assert all(b & {"a", "b"} for b in bases)
+    systems = {s for a in chosen for s in a.systems}
+    assert {t.system_id for t in portability.tasks.all()} == systems

@@ -25,6 +25,9 @@ class PublicRequestForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("For retting: hva er feil, og hva er riktig? For innsigelse: hvilken behandling?"),
     )
+    direct_marketing = forms.BooleanField(
+        label=_("Innsigelsen gjelder direkte markedsføring (vi stopper alltid)"), required=False
+    )
     # A field people never see; bots fill it in.
     website = forms.CharField(required=False, max_length=200, label=_("Ikke fyll ut dette feltet"))
 
@@ -48,6 +51,7 @@ class StaffRequestForm(forms.Form):
     customer_number = forms.CharField(label=_("Kundenummer"), max_length=60, required=False)
     message = forms.CharField(label=_("Innhold"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 4}))
     language = forms.ChoiceField(label=_("Språk i svaret"), choices=[("nb", "Norsk bokmål"), ("en", "English")])
+    direct_marketing = forms.BooleanField(label=_("Innsigelse mot direkte markedsføring"), required=False)
     send_link = forms.BooleanField(label=_("Send lenke for å bekrefte identitet til e-postadressen"), required=False)
 
     def clean_received_at(self):

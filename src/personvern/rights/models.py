@@ -77,6 +77,7 @@ class Request(models.Model):
     phone = models.CharField(max_length=40, blank=True)
     customer_number = models.CharField(max_length=60, blank=True)
     message = models.TextField(max_length=5000, blank=True)
+    direct_marketing = models.BooleanField(default=False)  # an objection to direct marketing (Art. 21(2)-(3))
 
     # Deadlines (local dates, Europe/Oslo). due_on is the one in force.
     received_at = models.DateTimeField(default=timezone.now)

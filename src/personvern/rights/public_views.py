@@ -69,6 +69,7 @@ def request_form(request, org: str, lang: str):
                     phone=data["phone"],
                     customer_number=data["customer_number"],
                     message=data["message"],
+                    direct_marketing=data["direct_marketing"],
                     language=lang,
                     ip=_ip(request),
                     base_url=_base_url(request),

@@ -122,6 +122,7 @@ def request_submit(
     phone: str = "",
     customer_number: str = "",
     message: str = "",
+    direct_marketing: bool = False,
     language: str = "nb",
     channel: str = Channel.FORM,
     received_at: datetime | None = None,
@@ -158,6 +159,7 @@ def request_submit(
             phone=phone.strip()[:40],
             customer_number=customer_number.strip()[:60],
             message=message.strip()[:5000],
+            direct_marketing=bool(direct_marketing) and type == RequestType.OBJECTION,
             received_at=received_at,
             received_on=received_on,
             first_due_on=first,
@@ -315,14 +317,34 @@ CHECKLISTS = {
 MADE_PUBLIC_STEP = gettext_noop("Varsle andre som har fått opplysningene offentliggjort (art. 17(2))")
 
 
+SUPPRESS_STEP = gettext_noop("Sett personen på sperrelisten for markedsføring, så det ikke skjer igjen")
+PORTABLE_BASES = {"a", "b"}  # Art. 20(1)(a): consent or contract
+
+
+def relevant_activities(register, req: Request) -> list:
+    """The activities a request concerns: all of them, except where the right itself is narrower
+    (portability: consent or contract, Art. 20; withdrawal: consent; direct-marketing objection:
+    the marketing activities). Falls back to all when the register marks none."""
+    activities = list(register.activities)
+    if req.type == RequestType.PORTABILITY:
+        chosen = [a for a in activities if {str(b.basis) for b in a.legal_bases} & PORTABLE_BASES]
+    elif req.type == RequestType.WITHDRAW_CONSENT:
+        chosen = [a for a in activities if "a" in {str(b.basis) for b in a.legal_bases}]
+    elif req.type == RequestType.OBJECTION and req.direct_marketing:
+        chosen = [a for a in activities if a.direct_marketing]
+    else:
+        chosen = activities
+    return chosen or activities
+
+
 def tasks_create(*, req: Request) -> list[Task]:
-    """One task per system in the current register (from each activity's systems),
+    """One task per system used by the activities the request concerns (from the current register),
     assigned to the responsible role of the first activity that uses it."""
     register = current_register(req.organisation)
     if register is None or req.tasks.exists():
         return list(req.tasks.all())
     by_system: OrderedDict[str, dict] = OrderedDict()
-    for activity in register.activities:
+    for activity in relevant_activities(register, req):
         for system_id in activity.systems:
             entry = by_system.setdefault(system_id, {"activities": [], "role": None, "public": False})
             entry["activities"].append(activity.id)
@@ -336,6 +358,8 @@ def tasks_create(*, req: Request) -> list[Task]:
         steps = list(CHECKLISTS[RequestType(req.type)])
         if req.type == RequestType.ERASURE and entry["public"]:
             steps.append(MADE_PUBLIC_STEP)
+        if req.direct_marketing:
+            steps.append(SUPPRESS_STEP)
         tasks.append(
             Task(
                 request=req,
@@ -501,8 +525,8 @@ def request_refuse(
         raise RightsError(
             gettext_noop("Skriv hvorfor kravet er åpenbart grunnløst eller urimelig; det er vi som må vise det.")
         )
-    if req.type == RequestType.OBJECTION and ground == RefusalGround.OTHER:
-        pass  # allowed (compelling grounds, Art. 21(1)); a direct-marketing objection is never refused in practice
+    if req.direct_marketing and ground != RefusalGround.CANNOT_IDENTIFY:
+        raise RightsError(gettext_noop("En innsigelse mot direkte markedsføring skal alltid tas til følge (art. 21(3))."))
     with transaction.atomic():
         req.refusal_ground = ground
         req.refusal_reasons = reasons.strip()

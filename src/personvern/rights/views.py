@@ -59,6 +59,7 @@ def register_request(request):
             req = services.request_submit(
                 org=request.org, type=d["type"], name=d["name"], email=d["email"], phone=d["phone"],
                 customer_number=d["customer_number"], message=d["message"], language=d["language"],
+                direct_marketing=d["direct_marketing"],
                 channel=d["channel"], received_at=d["received_at"], user=request.user, request=request,
                 base_url=_base_url(request), send_link=d["send_link"] and bool(d["email"]),
             )
