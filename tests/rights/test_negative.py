@@ -315,3 +315,16 @@ def test_tasks_follow_what_the_right_covers(members, org, saved_register):
         assert all(b & {"a", "b"} for b in bases)
     systems = {s for a in chosen for s in a.systems}
     assert {t.system_id for t in portability.tasks.all()} == systems
+
+
+def test_tasks_can_be_created_once_the_register_exists(members, org, login, client):
+    from personvern.core.manifest import load_register
+    from personvern.registry.services import register_save
+    from conftest import EXAMPLES
+
+    req = _verified(org, members)
+    assert not req.tasks.exists()
+    register_save(org=org, register=load_register(EXAMPLES / "bagges.yaml"), message="later")
+    staff = login(members["privacy_officer"])
+    assert staff.post(f"/o/{org.slug}/requests/{req.reference}/do/tasks/").status_code == 302
+    assert req.tasks.count() > 0

@@ -91,11 +91,19 @@ def detail(request, ref: str):
     })
 
 
+def _tasks(req: Request):
+    """Create the tasks later (e.g. the register was saved after the request was verified)."""
+    if not req.is_verified or not req.is_open:
+        raise services.RightsError("Identiteten må bekreftes før noe gjøres.")
+    return services.tasks_create(req=req)
+
+
 ACTIONS = {
     "verify_manual": (NoteForm, lambda req, d, r: services.request_verify_manually(
         req=req, note=d["note"], user=r.user, request=r)),
     "send_link": (None, lambda req, d, r: services.request_send_verification(
         req=req, user=r.user, request=r, base_url=_base_url(r))),
+    "tasks": (None, lambda req, d, r: _tasks(req)),
     "wait": (NoteForm, lambda req, d, r: services.request_wait(req=req, note=d["note"], user=r.user, request=r)),
     "resume": (None, lambda req, d, r: services.request_resume(req=req, user=r.user, request=r)),
     "extend": (ExtendForm, lambda req, d, r: services.request_extend(
