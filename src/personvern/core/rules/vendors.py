@@ -159,20 +159,26 @@ class Catalogue:
     def facts(self, v: Vendor, lang: str = "nb") -> str:
         """One sentence on a vendor for a hint, dated and marked unverified."""
         when = self.recorded.isoformat() if self.recorded else "?"
-        dpf = {True: ("står på DPF-listen", "is on the DPF List"),
-               False: ("står ikke på DPF-listen", "is not on the DPF List"),
+        dpf = {True: ("står på DPF-listen", "on the DPF List"),
+               False: ("står ikke på DPF-listen", "not on the DPF List"),
                None: ("DPF-status ukjent", "DPF status unknown")}[v.dpf_listed]
         if lang == "en":
-            s = f"Vendor catalogue ({when}, not verified): {v.legal_entity}, {L.country(v.country, 'en')}"
+            s = f"Vendor catalogue ({when}, not verified): {v.legal_entity}, {country_name(v.country, 'en')}"
             s += f"; {dpf[1]}" if v.country == "US" else ""
             s += f"; EEA contracting entity {v.eea_entity}" if v.eea_entity else ""
-            s += f"; data also goes to {', '.join(L.country(c, 'en') for c in v.transfers_to)}" if v.transfers_to else ""
+            s += f"; data also goes to {', '.join(country_name(c, 'en') for c in v.transfers_to)}" if v.transfers_to else ""
         else:
-            s = f"Leverandørkatalogen ({when}, ikke verifisert): {v.legal_entity}, {L.country(v.country, 'nb')}"
+            s = f"Leverandørkatalogen ({when}, ikke verifisert): {v.legal_entity}, {country_name(v.country, 'nb')}"
             s += f"; {dpf[0]}" if v.country == "US" else ""
             s += f"; avtalepart i EØS {v.eea_entity}" if v.eea_entity else ""
-            s += f"; data går også til {', '.join(L.country(c, 'nb') for c in v.transfers_to)}" if v.transfers_to else ""
+            s += f"; data går også til {', '.join(country_name(c, 'nb') for c in v.transfers_to)}" if v.transfers_to else ""
         return s + "."
+
+
+def country_name(code: str, lang: str) -> str:
+    """'United States' / 'USA': the country's name without an article, for parentheses and lists."""
+    name = L.country(code, lang)
+    return name[4:] if lang == "en" and name.startswith("the ") else name
 
 
 @cache

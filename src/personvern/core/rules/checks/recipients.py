@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from ... import language as L
 from ...manifest import RecipientRole, TransferMechanism
+from ...language import join
 from ..engine import Context, rule
+from ..vendors import country_name
 
 M = TransferMechanism
 
@@ -62,9 +63,9 @@ def transfer_mechanism(ctx: Context):
         if r.transfer is None or r.transfer.mechanism == M.UNSTATED:
             yield ctx.finding(
                 ("recipients", i, "transfer"),
-                (f"{r.name} ({L.country(r.country, 'nb')}) er utenfor EØS, og grunnlaget for overføringen er ikke "
+                (f"{r.name} ({country_name(r.country, 'nb')}) er utenfor EØS, og grunnlaget for overføringen er ikke "
                  "oppgitt.",
-                 f"{r.name} ({L.country(r.country, 'en')}) is outside the EEA, and the basis for the transfer is not "
+                 f"{r.name} ({country_name(r.country, 'en')}) is outside the EEA, and the basis for the transfer is not "
                  "stated."),
                 (_mechanism_hint(ctx, r, 0), _mechanism_hint(ctx, r, 1)))
 
@@ -82,8 +83,8 @@ def dpf_only_us_listed(ctx: Context):
         if r.country != "US":
             yield ctx.finding(
                 loc,
-                (f"{r.name} er i {L.country(r.country, 'nb')}; Data Privacy Framework gjelder bare mottakere i USA.",
-                 f"{r.name} is in {L.country(r.country, 'en')}; the Data Privacy Framework covers only recipients in "
+                (f"{r.name} er i {country_name(r.country, 'nb')}; Data Privacy Framework gjelder bare mottakere i USA.",
+                 f"{r.name} is in {country_name(r.country, 'en')}; the Data Privacy Framework covers only recipients in "
                  "the US."),
                 ("Bruk adequacy, scc_2021_914 eller bcr for andre land.", "Use adequacy, scc_2021_914 or bcr for other countries."))
             continue
@@ -108,9 +109,9 @@ def adequacy_country(ctx: Context):
         if r.country not in ctx.vendors.adequacy:
             yield ctx.finding(
                 ("recipients", i, "transfer", "mechanism"),
-                (f"{L.country(r.country, 'nb')} står ikke på listen over land med beslutning om tilstrekkelig beskyttelse "
+                (f"{country_name(r.country, 'nb')} står ikke på listen over land med beslutning om tilstrekkelig beskyttelse "
                  "(listen er ikke verifisert).",
-                 f"{L.country(r.country, 'en')} is not on the list of countries with an adequacy decision (the list "
+                 f"{country_name(r.country, 'en')} is not on the list of countries with an adequacy decision (the list "
                  "is not verified)."),
                 ("For USA: dpf for selskaper på DPF-listen; ellers scc_2021_914 eller bcr.",
                  "For the US: dpf for companies on the DPF List; otherwise scc_2021_914 or bcr."))
@@ -158,10 +159,10 @@ def vendor_transfers(ctx: Context):
         v = m.vendor
         yield ctx.finding(
             ("recipients", i, "country"),
-            (f"{r.name} er oppført i {L.country(r.country, 'nb')}, men ifølge leverandørkatalogen går data til "
-             f"{L.join([L.country(c, 'nb') for c in v.third_countries], 'nb')}.",
-             f"{r.name} is recorded in {L.country(r.country, 'en')}, but according to the vendor catalogue data goes to "
-             f"{L.join([L.country(c, 'en') for c in v.third_countries], 'en')}."),
+            (f"{r.name} er oppført i {country_name(r.country, 'nb')}, men ifølge leverandørkatalogen går data til "
+             f"{join([country_name(c, 'nb') for c in v.third_countries], 'nb')}.",
+             f"{r.name} is recorded in {country_name(r.country, 'en')}, but according to the vendor catalogue data goes to "
+             f"{join([country_name(c, 'en') for c in v.third_countries], 'en')}."),
             (ctx.vendors.facts(v, "nb") + " Kontroller underleverandørene og overføringsgrunnlaget.",
              ctx.vendors.facts(v, "en") + " Check the sub-processors and the transfer mechanism."))
     seen: set[str] = set()
@@ -176,9 +177,9 @@ def vendor_transfers(ctx: Context):
         v = m.vendor
         yield ctx.finding(
             loc,
-            (f"«{name}» er en tjeneste fra {v.legal_entity} ({L.country(v.country, 'nb')}), men registeret har "
+            (f"«{name}» er en tjeneste fra {v.legal_entity} ({country_name(v.country, 'nb')}), men registeret har "
              "ingen slik mottaker.",
-             f'"{name}" is a service of {v.legal_entity} ({L.country(v.country, "en")}), but the register has '
+             f'"{name}" is a service of {v.legal_entity} ({country_name(v.country, "en")}), but the register has '
              "no such recipient."),
             ("Får leverandøren opplysninger (f.eks. gjennom informasjonskapsler eller lagring), legg den inn som "
              "mottaker med land og overføringsgrunnlag. " + ctx.vendors.facts(v, "nb"),
