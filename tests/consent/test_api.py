@@ -175,3 +175,10 @@ def test_changed_settings_reach_the_api_at_once(client, site):
     assert post(client, decision(site)).cookies["pvc"]["max-age"] == 182 * 86400
     services.site_update(site=site, fields={"lifetime_days": 30})
     assert post(client, decision(site)).cookies["pvc"]["max-age"] == 30 * 86400
+
+
+def test_a_gpc_browser_cannot_accept_marketing_with_accept_all(client, site):
+    body = decision(site, method="accept_all", choices={"functional": True, "statistics": True, "marketing": True})
+    assert post(client, body, HTTP_SEC_GPC="1").status_code == 201
+    rec = ConsentRecord.objects.get()
+    assert rec.method == "gpc" and rec.marketing is False and rec.statistics is True

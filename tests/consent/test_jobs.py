@@ -43,3 +43,16 @@ def test_the_retention_is_configurable_per_site(client, site):
 
 def test_the_job_is_registered_with_the_worker():
     assert "personvern.consent.jobs.prune_consent_ledger" in discover()
+
+
+def test_the_command_prunes_too(client, site):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    with time_machine.travel(timezone.now() - timedelta(days=5 * 365 + 2)):
+        post(client, site)
+    out = StringIO()
+    call_command("prune_consent", stdout=out)
+    assert "deleted 1 consent records" in out.getvalue()
+    assert not ConsentRecord.objects.exists()

@@ -191,6 +191,9 @@ def consent_api(request):
         consent_id = str(data.get("cid") or "")
         if not CONSENT_ID_RE.match(consent_id):
             consent_id = new_consent_id()
+    if request.headers.get("Sec-GPC") == "1" and data.get("method") == "accept_all" and isinstance(data.get("choices"), dict):
+        # Global Privacy Control is a refusal of marketing: "accept all" cannot override it
+        data["method"], data["choices"] = "gpc", {**data["choices"], "marketing": False}
     try:
         decision = parse_decision(data, site_id=info.id, categories=set(info.categories), consent_id=consent_id, ip=ip)
     except DecisionError as exc:
