@@ -153,8 +153,11 @@ class Context:
         return ((i, r) for i, r in enumerate(self.reg.recipients) if r.role.value == "processor")
 
     def recipient_match(self, rid: str) -> Match | None:
-        r = self.recipients.get(rid)
-        return self.vendors.for_recipient(r) if r else None
+        cache = self.memo.setdefault("recipient_match", {})
+        if rid not in cache:
+            r = self.recipients.get(rid)
+            cache[rid] = self.vendors.for_recipient(r) if r else None
+        return cache[rid]
 
     def activity_vendors(self, a: Activity) -> list[Match]:
         """Catalogue entries behind an activity: its systems (by name, then by their vendor) and recipients."""
