@@ -237,7 +237,7 @@ ACCOUNTING_RE = re.compile(r"bokf[øo]ring|regnskap|accounting|bookkeeping", re.
 def _is_accounting(a) -> bool:
     texts = [b.law or "" for b in a.legal_bases] + [a.retention.law or "" if a.retention else "", a.name.nb,
                                                     text_of(a.purpose) if a.purpose else ""]
-    return any(ACCOUNTING_RE.search(t) for t in texts)
+    return ACCOUNTING_RE.search("\n".join(texts)) is not None
 
 
 @rule("NO-BOKF-1", severity="warning",
@@ -525,8 +525,10 @@ NATIONAL_ID_RE = re.compile(r"fødselsnummer|personnummer|(?<![\w-])d-nummer|nat
               "(personopplysningsloven § 12).")
 def national_id_number(ctx: Context):
     for i, a in ctx.activities():
+        if not a.data_categories or not NATIONAL_ID_RE.search("\n".join(text_of(c) for c in a.data_categories)):
+            continue
         for j, c in enumerate(a.data_categories):
-            if NATIONAL_ID_RE.search(c.nb) or (c.en and NATIONAL_ID_RE.search(c.en)):
+            if NATIONAL_ID_RE.search(text_of(c)):
                 yield ctx.finding(
                     ("activities", i, "data_categories", j),
                     (f"«{_name(a)}» behandler fødselsnummer.", f'"{a.name.get("en")}" processes national identity numbers.'),

@@ -328,7 +328,7 @@ def datatilsynet_address(ctx: Context):
             severity="error" if complaint else "warning")
 
 
-CHILD_16_RE = re.compile(r"\b16\s*(?:år|years?)\b|\bunder\s*16\b")
+CHILD_16_RE = re.compile(r"(?<![\d,.])16\s*(?:år|years?)\b|under\s*16\b")
 CHILD_CONTEXT = re.compile(r"samtykk|consent|barn|child|foreldre|parent")
 
 
