@@ -44,8 +44,8 @@ def members(request):
     )
 
 
-@require_POST
 @org_view("manage_members")
+@require_POST
 def member_update(request, pk: int):
     membership = get_object_or_404(Membership, pk=pk, organisation=request.org)
     try:

@@ -96,8 +96,8 @@ def connection_detail(request, slug: str):
     )
 
 
-@require_POST
 @org_view("manage_connections")
+@require_POST
 def retention_run_now(request):
     dry_run = request.POST.get("dry_run") == "1"
     run = services.retention_run(org=request.org, dry_run=dry_run, trigger="manual", request=request)

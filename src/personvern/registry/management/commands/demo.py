@@ -11,7 +11,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from personvern.accounts.models import Membership, Organisation, Role
 from personvern.core.manifest import RegisterError, load_register
-from personvern.registry.services import register_save
+from personvern.registry.services import current_version, register_save
 
 DEMO_USER = "demo"
 DEMO_EMAIL = "demo@personvern.no"
@@ -44,7 +44,10 @@ class Command(BaseCommand):
             with transaction.atomic():
                 org, _ = Organisation.objects.get_or_create(slug=path.stem, defaults={"name": register.controller.legal_name})
                 Membership.objects.get_or_create(user=user, organisation=org, defaults={"role": Role.OWNER})
-                version = register_save(org=org, register=register, user=user, message=f"Lastet fra {path.name}")
+                # Never overwrite a register someone has edited since: load once.
+                version = current_version(org) or register_save(
+                    org=org, register=register, user=user, message=f"Lastet fra {path.name}"
+                )
             self.stdout.write(f"  {org.slug:<14} {org.name} (protokoll v{version.number})")
         self._load_extras()
         key32 = base64.b32encode(bytes.fromhex(DEMO_TOTP_KEY)).decode().rstrip("=")
