@@ -51,7 +51,7 @@ def synthetic(activities: int = 200, processors: int = 100, cookies: int = 300) 
     recipients.append({"id": "meta", "name": "Meta Platforms Ireland", "role": "joint_controller", "country": "US",
                        "transfer": {"mechanism": "dpf"}, "vendor": "meta"})
     systems = [{"id": f"system-{i}", "name": ["Google Analytics", "Facebook Pixel", "CRM", "Outlook", "Fiken"][i % 5]
-                + f" {i}", "vendor": f"leverandor-{i}"} for i in range(50)]
+                + f" {i}", "vendor": f"leverandor-{i % processors}"} for i in range(50)]
     acts = []
     for i in range(activities):
         kind = i % 5
