@@ -161,3 +161,22 @@ def test_the_webhook_refuses_private_addresses_by_default(org, monkeypatch):
                                                webhook_url="http://127.0.0.1:9/hook")
     subscriber = Subscriber.objects.create(newsletter=newsletter, email="a@example.no", status="withdrawn")
     assert tasks.send_webhook.call(subscriber_id=subscriber.pk, kind="withdrawn") == "refused: private address"
+
+
+def test_a_confirmation_link_expires_and_unconfirmed_addresses_are_deleted(client, newsletter, mailbox):
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    from personvern.consent.jobs import prune_consent_ledger
+
+    subscribe(client, newsletter)
+    mailbox.wait_for(1)
+    text, _ = mailbox.bodies()
+    path = re.search(r"http://\S+/c/n/confirm/\S+", text).group(0).split("testserver", 1)[-1]
+    with time_machine.travel(timezone.now() + timedelta(days=8)):
+        assert client.post(path).status_code == 404
+    with time_machine.travel(timezone.now() + timedelta(days=31)):
+        assert "1 unconfirmed subscriptions" in prune_consent_ledger()
+    assert not Subscriber.objects.exists() and not EmailConsentEvent.objects.exists()

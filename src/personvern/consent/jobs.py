@@ -10,12 +10,14 @@ from django.utils import timezone
 from personvern.jobs.periodic import periodic
 
 from .models import DEFAULT_LEDGER_RETENTION_DAYS, ConsentRecord, EmailConsentEvent, Site, Subscriber
+from .services import UNCONFIRMED_KEPT
 
 
 @periodic(every=timedelta(hours=6))
 def prune_consent_ledger() -> str:
-    """Delete banner decisions older than each site's retention, and the e-mail consent
-    history of addresses that withdrew (or never confirmed) longer ago than the default."""
+    """Delete banner decisions older than each site's retention, subscriptions never
+    confirmed within 30 days, and the e-mail consent history of addresses that
+    withdrew longer ago than the default retention."""
     now = timezone.now()
     deleted = 0
     for site in Site.objects.only("id", "ledger_retention_days"):
@@ -25,6 +27,12 @@ def prune_consent_ledger() -> str:
             if not ids:
                 break
             deleted += ConsentRecord.objects.filter(id__in=ids).delete()[0]
+    unconfirmed = 0
+    for subscriber in Subscriber.objects.filter(status=Subscriber.Status.PENDING, changed__lt=now - UNCONFIRMED_KEPT):
+        # never confirmed: the address was perhaps not theirs to give; keep nothing
+        EmailConsentEvent.objects.filter(subscriber=subscriber).delete()
+        subscriber.delete()
+        unconfirmed += 1
     cutoff = now - timedelta(days=DEFAULT_LEDGER_RETENTION_DAYS)
     stale = (
         Subscriber.objects.exclude(status=Subscriber.Status.CONFIRMED)
@@ -35,4 +43,5 @@ def prune_consent_ledger() -> str:
     for subscriber in stale.iterator():
         emails += EmailConsentEvent.objects.filter(subscriber=subscriber).delete()[0]
         subscriber.delete()
-    return f"deleted {deleted} consent records, {emails} e-mail consent events"
+    return (f"deleted {deleted} consent records, {emails} e-mail consent events, "
+            f"{unconfirmed} unconfirmed subscriptions")

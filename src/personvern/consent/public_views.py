@@ -14,7 +14,7 @@ from pathlib import Path
 
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils import translation
+from django.utils import timezone, translation
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -294,7 +294,8 @@ def newsletter_form(request, key: str):
 def newsletter_confirm(request, token: str):
     """GET shows a button (mail scanners follow links); POST confirms, once."""
     subscriber = Subscriber.objects.select_related("newsletter").filter(
-        token_hash=services.hash_token(token), status=Subscriber.Status.PENDING
+        token_hash=services.hash_token(token), status=Subscriber.Status.PENDING,
+        changed__gte=timezone.now() - services.CONFIRM_WITHIN,
     ).first()
     lang = subscriber.language if subscriber else _lang(request)
     with translation.override(lang):

@@ -7,6 +7,7 @@ import json
 import threading
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.core import signing
@@ -196,6 +197,8 @@ def site_update(*, site: Site, fields: dict, request=None) -> Site:
 # --------------------------------------------------------------------------
 
 UNSUBSCRIBE_SALT = "personvern.consent.unsubscribe"
+CONFIRM_WITHIN = timedelta(days=7)  # a confirmation link works this long
+UNCONFIRMED_KEPT = timedelta(days=30)  # then an unconfirmed address is deleted
 
 
 def hash_token(token: str) -> str:
@@ -302,7 +305,8 @@ def subscriber_confirm(*, token: str, ip: str) -> Subscriber | None:
         subscriber = (
             Subscriber.objects.select_for_update()
             .select_related("newsletter__organisation")
-            .filter(token_hash=hash_token(token), status=Subscriber.Status.PENDING)
+            .filter(token_hash=hash_token(token), status=Subscriber.Status.PENDING,
+                    changed__gte=timezone.now() - CONFIRM_WITHIN)
             .first()
         )
         if subscriber is None:
