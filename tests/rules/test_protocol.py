@@ -11,7 +11,16 @@ import pytest
 from openpyxl import load_workbook
 
 from personvern.core.manifest import RecipientRole, load_register
-from personvern.core.protocol import COLUMNS, record, render, to_csv, to_markdown, to_xlsx
+from personvern.core.protocol import (
+    COLUMNS,
+    MEDIA_TYPES,
+    filename,
+    record,
+    render,
+    to_csv,
+    to_markdown,
+    to_xlsx,
+)
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 NAMES = ["balcoo", "backe", "bagges", "glasoterapi", "ekko-ipogs"]
@@ -122,3 +131,9 @@ def test_markdown_escapes_pipes_and_keeps_one_line_per_row():
 def test_render_rejects_an_unknown_format():
     with pytest.raises(ValueError):
         render(_reg(), "pdf")
+
+
+def test_download_name_and_media_type():
+    assert filename(_reg("bagges"), "xlsx") == "protokoll-bagges-as.xlsx"
+    assert filename(_reg("backe"), "csv", "en") == "record-joh-jorg-backe-as.csv"
+    assert set(MEDIA_TYPES) == {"xlsx", "csv", "md"}

@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from dataclasses import dataclass
 
 from . import language as L
@@ -334,6 +335,18 @@ def to_xlsx(reg: Register, lang: str = "nb", today: dt.date | None = None) -> by
 
 
 FORMATS = ("xlsx", "csv", "md")
+MEDIA_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+    "md": "text/markdown; charset=utf-8",
+}
+
+
+def filename(reg: Register, fmt: str, lang: str = "nb") -> str:
+    """A download name: 'protokoll-balcoo-as.xlsx' / 'record-balcoo-as.xlsx'."""
+    name = reg.controller.legal_name.lower().translate(str.maketrans("æøå", "eoa"))
+    slug = re.sub(r"[^a-z0-9]+", "-", name).strip("-")
+    return f"{'record' if lang == 'en' else 'protokoll'}-{slug or 'register'}.{fmt}"
 
 
 def render(reg: Register, fmt: str, lang: str = "nb") -> bytes:
