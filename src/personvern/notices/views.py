@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -25,7 +26,9 @@ def _base_url(request) -> str:
 
 
 def _lint_context(register) -> dict:
-    findings = services.notice_lint(register, "nb") if register is not None else None
+    """The linter's findings in the language of the page."""
+    lang = "en" if (translation.get_language() or "").startswith("en") else "nb"
+    findings = services.notice_lint(register, lang) if register is not None else None
     return {
         "lint_available": findings is not None,
         "findings": findings or [],
