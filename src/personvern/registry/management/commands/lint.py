@@ -10,10 +10,13 @@ from personvern.core.rules import has_errors, lint
 WORDS = {
     "nb": {"error": "feil", "warning": "advarsel", "info": "merknad", "hint": "Råd", "source": "Kilde",
            "status": {"verified": "verifisert", "secondary": "sekundærkilde", "unverified": "ikke verifisert"},
-           "none": "Ingen funn.", "summary": "{n} funn: {error} feil, {warning} advarsler, {info} merknader"},
+           "none": "Ingen funn.", "summary": "{n} funn: {error} feil, {warning} {warnings}, {info} {infos}",
+           "plural": {"warning": ("advarsel", "advarsler"), "info": ("merknad", "merknader"), "finding": ("", "")}},
     "en": {"error": "error", "warning": "warning", "info": "info", "hint": "Hint", "source": "Source",
            "status": {"verified": "verified", "secondary": "secondary source", "unverified": "unverified"},
-           "none": "No findings.", "summary": "{n} findings: {error} errors, {warning} warnings, {info} notes"},
+           "none": "No findings.", "summary": "{n} {findings}: {error} {errors}, {warning} {warnings}, {info} {infos}",
+           "plural": {"warning": ("warning", "warnings"), "info": ("note", "notes"), "error": ("error", "errors"),
+                      "finding": ("finding", "findings")}},
 }
 
 
@@ -61,6 +64,15 @@ class Command(BaseCommand):
                 if f.hint:
                     self.stdout.write(f"  {w['hint']}: {f.hint}")
                 self.stdout.write(f"  {w['source']}: {f.citation} ({w['status'][f.status]})")
-            self.stdout.write(w["summary"].format(n=len(findings), **counts) if findings else w["none"])
+            self.stdout.write(self._summary(w, len(findings), counts) if findings else w["none"])
         if has_errors(findings):
             raise SystemExit(1)
+
+    @staticmethod
+    def _summary(w: dict, n: int, counts: dict) -> str:
+        def word(key: str, count: int) -> str:
+            forms = w["plural"].get(key, ("", ""))
+            return forms[0] if count == 1 else forms[1]
+        return w["summary"].format(n=n, findings=word("finding", n), errors=word("error", counts["error"]),
+                                   warnings=word("warning", counts["warning"]), infos=word("info", counts["info"]),
+                                   **counts)
