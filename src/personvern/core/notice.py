@@ -173,6 +173,23 @@ class _Ctx:
         self.lang = "en" if lang == "en" else "nb"
         self.request_url = request_url
 
+        self._recipients = {r.id: r for r in reg.recipients}
+        self._systems = {s.id: s for s in reg.systems}
+        self._roles = {r.id: r for r in reg.roles}
+        self._activities = {a.id: a for a in reg.activities}
+
+    def recipient(self, rid: str):
+        return self._recipients.get(rid)
+
+    def system(self, sid: str):
+        return self._systems.get(sid)
+
+    def role(self, rid: str):
+        return self._roles.get(rid)
+
+    def activity(self, aid: str):
+        return self._activities.get(aid)
+
     def t(self, nb: str, en: str) -> str:
         return en if self.lang == "en" else nb
 
@@ -344,11 +361,6 @@ def _orgnr(n: str) -> str:
     return f"{n[:3]} {n[3:6]} {n[6:]}" if len(n) == 9 else n
 
 
-def _recipient_name(c: _Ctx, rid: str) -> str:
-    r = c.reg.recipient(rid)
-    return r.name if r else rid
-
-
 def retention_text(activity: Activity, lang: str = "nb") -> str:
     """How long the activity's data is kept, in words."""
     r = activity.retention
@@ -462,7 +474,7 @@ def _activity(c: _Ctx, a: Activity) -> Section:
     if a.recipients:
         items = []
         for rid in a.recipients:
-            r = reg.recipient(rid)
+            r = c.recipient(rid)
             if r is None:
                 continue
             text = f"{r.name} ({L.label(r.role, c.lang)}"
@@ -473,7 +485,7 @@ def _activity(c: _Ctx, a: Activity) -> Section:
                 text += ": " + c.x(r.services)
             items.append([text])
         rows.append((t("Hvem som mottar opplysningene", "Who receives the data"), [UL(items)]))
-    outside = [reg.recipient(rid) for rid in a.recipients]
+    outside = [c.recipient(rid) for rid in a.recipients]
     outside = [r for r in outside if r is not None and r.outside_eea]
     if outside:
         rows.append((t("Overføring utenfor EØS", "Transfers outside the EEA"),
@@ -481,7 +493,7 @@ def _activity(c: _Ctx, a: Activity) -> Section:
     if a.systems:
         names = []
         for sid in a.systems:
-            s = reg.system(sid)
+            s = c.system(sid)
             if s is None:
                 continue
             name = s.name
@@ -527,7 +539,7 @@ def _activity(c: _Ctx, a: Activity) -> Section:
         rows.append((t("Offentliggjøring", "Publication"), [P([t("Opplysningene blir offentliggjort.",
                                                                  "The data is made public.")])]))
     if a.responsible_role:
-        role = reg.role(a.responsible_role)
+        role = c.role(a.responsible_role)
         if role:
             rows.append((t("Hvem som har ansvaret", "Who is responsible"),
                          [P([c.x(role.name) + (f" ({role.holder})" if role.holder else "")])]))
@@ -578,13 +590,13 @@ def _cookies(c: _Ctx) -> Section:
     rows = []
     for k in reg.cookies:
         provider = k.provider or ""
-        rec = reg.recipient(provider) if provider else None
+        rec = c.recipient(provider) if provider else None
         if rec:
             provider = rec.name
         if k.party and not provider:
             provider = t("oss selv", "ourselves") if k.party == "first" else t("tredjepart", "third party")
         purpose: Parts = [c.x(k.purpose) if k.purpose else L.NOT_STATED[c.lang]]
-        act = reg.activity(k.activity) if k.activity else None
+        act = c.activity(k.activity) if k.activity else None
         if act:
             purpose += [" (", Link("#" + activity_anchor(act.id), c.x(act.name)), ")"]
         rows.append([
@@ -991,15 +1003,20 @@ def notice_page(doc: Notice, *, extra_head: str = "") -> str:
 # Markdown
 # --------------------------------------------------------------------------
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]{}#|!])")
+_MD_TABLE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", **{c: "\\" + c for c in "\\`*_[]{}#|!"}})
+_MD_BULLET = re.compile(r"^(\s*)([-+])(\s)")
+_MD_NUMBERED = re.compile(r"^(\s*)(\d+)\.(\s)")
+_SPACES = re.compile(r"\s+")
 
 
 def md_escape(text: str) -> str:
     """Text that Markdown shows as written: markup characters backslash-escaped, < > & as entities."""
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    text = _MD_SPECIAL.sub(r"\\\1", text)
-    text = re.sub(r"^(\s*)([-+]|\d+\.)(\s)", r"\1\\\2\3", text)
-    return re.sub(r"\s+", " ", text)
+    text = text.translate(_MD_TABLE)
+    if text[:1].isspace() or text[:1].isdigit() or text[:1] in "-+":
+        text = _MD_NUMBERED.sub(r"\1\2\\.\3", _MD_BULLET.sub(r"\1\\\2\3", text))
+    if "\n" in text or "  " in text or "\t" in text or "\r" in text:
+        text = _SPACES.sub(" ", text)
+    return text
 
 
 def _inline_md(parts: Parts) -> str:
