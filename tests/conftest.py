@@ -12,6 +12,7 @@ REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
 SHARED = REPO.parent / "shared"
 PASSWORD = "correct horse battery"
+DATAMAP = (EXAMPLES / "shop" / "datamap.yaml").read_text()  # the demo shop's dataset map
 
 
 @pytest.fixture

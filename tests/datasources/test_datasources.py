@@ -1,32 +1,15 @@
 import json
 
 import pytest
+from conftest import DATAMAP
 from django.core.management import call_command
 
-from conftest import EXAMPLES
-from examples.shop.generate import build_shop, customers_with_orders
+from examples.shop.generate import customers_with_orders
 from personvern.audit.models import AuditEvent
 from personvern.core.manifest import EnforcementRule
 from personvern.datasources import services
 from personvern.datasources.models import Connection, RetentionRun
 from personvern.registry.services import current_register, register_save
-
-DATAMAP = (EXAMPLES / "shop" / "datamap.yaml").read_text()
-
-
-@pytest.fixture(scope="module")
-def shop_template(tmp_path_factory):
-    path = tmp_path_factory.mktemp("shop") / "template.sqlite3"
-    build_shop(f"sqlite:///{path}", 60, 42)
-    return path
-
-
-@pytest.fixture
-def shop(tmp_path, shop_template):
-    path = tmp_path / "shop.sqlite3"
-    path.write_bytes(shop_template.read_bytes())
-    return path
-
 
 @pytest.fixture
 def connection(org, shop):

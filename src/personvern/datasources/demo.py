@@ -11,12 +11,14 @@ from pathlib import Path
 from django.conf import settings
 
 from personvern.accounts.models import Organisation
-from personvern.core.manifest import EnforcementRule
+from personvern.core.manifest import EnforcementRule, System, Text
 from personvern.registry.services import current_register, register_save
 
 from .models import Connection
 
 DEMO_ORG = "backe"
+SHOP_SYSTEM = "nettbutikk"
+SHOP_ACTIVITIES = {"butikksalg", "kundeoppfolging", "jobbsoknader", "nyhetsbrev"}
 SHOP_CUSTOMERS = 500
 
 
@@ -34,16 +36,21 @@ def load_demo() -> list[str]:
     connection, _ = Connection.objects.get_or_create(
         organisation=org,
         slug="shop",
-        defaults={"name": "Nettbutikk (demo)", "url": f"sqlite:///{db}", "system_id": ""},
+        defaults={"name": "Nettbutikk (demo)", "url": f"sqlite:///{db}", "system_id": SHOP_SYSTEM},
     )
     if not connection.datamap:
         connection.datamap = (repo / "examples" / "shop" / "datamap.yaml").read_text(encoding="utf-8")
         connection.save()
     register = current_register(org)
-    applications = register.activity("jobbsoknader")
-    if applications and applications.retention and not applications.retention.enforcement:
-        applications.retention.enforcement.append(
-            EnforcementRule(connection="shop", table="job_applications", timestamp="submitted_at")
-        )
-        register_save(org=org, register=register, message="Oppbevaring av jobbsøknader håndheves i nettbutikkens database")
+    if register.system(SHOP_SYSTEM) is None:
+        register.systems.append(System(id=SHOP_SYSTEM, name="Nettbutikkens database", description=Text(nb="Kunder, ordre, fakturaer, nyhetsbrev, jobbsøknader og kundeservice", en="Customers, orders, invoices, newsletter, job applications and customer service")))
+        for activity in register.activities:
+            if activity.id in SHOP_ACTIVITIES and SHOP_SYSTEM not in activity.systems:
+                activity.systems.append(SHOP_SYSTEM)
+        applications = register.activity("jobbsoknader")
+        if applications and applications.retention and not applications.retention.enforcement:
+            applications.retention.enforcement.append(
+                EnforcementRule(connection="shop", table="job_applications", timestamp="submitted_at")
+            )
+        register_save(org=org, register=register, message="Nettbutikkens database koblet til protokollen; jobbsøknader slettes etter 12 måneder")
     return [f"{org.slug:<14} connected to a demo shop database ({SHOP_CUSTOMERS} customers): {db}"]

@@ -164,3 +164,72 @@ def retention_run(*, org, dry_run: bool = False, trigger: str = "schedule", now:
             data={"rules": {f"{r['connection']}:{r['rule']}": r["rows"] for r in results}, "errors": len(errors), "trigger": trigger},
         )
     return run
+
+
+# --------------------------------------------------------------------------
+# Rights requests carried out in a connected database
+# --------------------------------------------------------------------------
+
+IDENTITY_FIELDS = {"email": "email", "phone": "phone", "customer_number": "customer_number"}
+
+
+def connection_for_system(org, system_id: str) -> Connection | None:
+    return org.connections.filter(system_id=system_id).first() if system_id else None
+
+
+def requester_identity(rights_request, datamap: DataMap) -> dict[str, str]:
+    """The verified requester's identifiers that the map can look up."""
+    kinds = datamap.identity_kinds()
+    identity = {kind: getattr(rights_request, field).strip() for kind, field in IDENTITY_FIELDS.items() if kind in kinds}
+    identity = {k: v for k, v in identity.items() if v}
+    if not identity:
+        raise ConnectorError("the request has no identifier this database can look up (e-mail, phone or customer number)")
+    return identity
+
+
+def task_run_connector(*, task, user, request=None) -> str:
+    """Carry out a rights-request task in the system's connected database and close it.
+
+    Access and portability add the person's rows to the export package; erasure
+    deletes or masks (legal holds kept) and proves nothing identifying is left;
+    restriction marks the rows. Other request types stay manual.
+    """
+    from personvern.rights import services as rights
+    from personvern.rights.export import export_add_rows
+    from personvern.rights.models import RequestType
+
+    req = task.request
+    if not req.is_verified or not req.is_open:
+        raise rights.RightsError("Identiteten må bekreftes før noe gjøres.")
+    connection = connection_for_system(req.organisation, task.system_id)
+    if connection is None:
+        raise ConnectorError(f"no database is connected to the system {task.system_id}")
+    identity = requester_identity(req, connection_datamap(connection))
+    if req.type in (RequestType.ACCESS, RequestType.PORTABILITY):
+        found = person_access(connection=connection, identity=identity, request=request, rights_request=req)
+        for table, rows in found.rows.items():
+            if rows:
+                export_add_rows(req, task.system_id, [{"_tabell": table, **row} for row in rows], source=f"connector:{connection.slug}")
+        total = sum(found.counts.values())
+        summary = ", ".join(f"{t}: {n}" for t, n in sorted(found.counts.items()) if n) or "ingen rader"
+        note = f"Hentet automatisk fra {connection.name}: {total} rader ({summary})."
+        status = "done" if total else "not_applicable"
+    elif req.type == RequestType.ERASURE:
+        result = person_erase(connection=connection, identity=identity, request=request, rights_request=req)
+        counts = result.counts
+        held = sum(t.held for t in result.tables)
+        summary = "; ".join(f"{t}: " + ", ".join(f"{k} {v}" for k, v in c.items()) for t, c in sorted(counts.items())) or "ingen rader"
+        verified = result.verification.ok if result.verification else False
+        note = (
+            f"Slettet automatisk i {connection.name} ({summary}). "
+            + ("Kontrollspørring: ingenting identifiserende igjen utenom lovpålagt oppbevaring." if verified else "Kontrollspørring fant fortsatt treff: se revisjonsloggen.")
+        )
+        status = "kept" if held else "done"
+    elif req.type == RequestType.RESTRICTION:
+        result = person_restrict(connection=connection, identity=identity, reason=f"request {req.reference}", request=request)
+        note = f"Begrenset automatisk i {connection.name}: " + (", ".join(f"{t}: {n}" for t, n in result.changed.items()) or "ingen rader")
+        status = "done"
+    else:
+        raise ConnectorError("this request type is carried out by hand")
+    rights.task_complete(task=task, user=user, note=note, evidence=f"personvern connector {connection.slug}", status=status, request=request)
+    return note

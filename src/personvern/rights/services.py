@@ -46,6 +46,8 @@ log = logging.getLogger(__name__)
 VERIFY_SALT = "personvern.rights.verify"
 DOWNLOAD_SALT = "personvern.rights.download"
 EXPORT_TYPES = (RequestType.ACCESS, RequestType.PORTABILITY)
+# Types a connected database can carry out (personvern.datasources.services.task_run_connector)
+AUTOMATIC_TYPES = (RequestType.ACCESS, RequestType.PORTABILITY, RequestType.ERASURE, RequestType.RESTRICTION)
 
 
 class RightsError(ValueError):

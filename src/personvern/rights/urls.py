@@ -10,4 +10,5 @@ urlpatterns = [
     path("<str:ref>/do/<slug:name>/", views.action, name="action"),
     path("<str:ref>/tasks/<int:task>/", views.task_update, name="task"),
     path("<str:ref>/tasks/<int:task>/rows/", views.task_rows, name="task_rows"),
+    path("<str:ref>/tasks/<int:task>/connector/", views.task_connector, name="task_connector"),
 ]

@@ -81,7 +81,12 @@ def detail(request, ref: str):
     rows = {}
     for part in req.export_rows.all():
         rows[part.system_id] = rows.get(part.system_id, 0) + part.count
-    tasks = [{"task": t, "rows": rows.get(t.system_id, 0), "form": TaskForm(prefix=f"t{t.pk}")} for t in req.tasks.all()]
+    connected = set(request.org.connections.exclude(system_id="").values_list("system_id", flat=True))
+    automatic = req.type in services.AUTOMATIC_TYPES
+    tasks = [
+        {"task": t, "rows": rows.get(t.system_id, 0), "form": TaskForm(prefix=f"t{t.pk}"), "connected": automatic and t.system_id in connected}
+        for t in req.tasks.all()
+    ]
     return render(request, "rights/detail.html", {
         "req": req, "tasks": tasks, "events": req.events.select_related("actor"), "letter": letter,
         "has_register": register is not None, "export_type": req.type in services.EXPORT_TYPES,
@@ -167,6 +172,22 @@ def task_update(request, ref: str, task: int):
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, error)
+    return redirect("rights:detail", org=request.org.slug, ref=req.reference)
+
+
+@org_view("handle_requests")
+@require_POST
+def task_connector(request, ref: str, task: int):
+    """Carry out the task in the system's connected database (personvern.datasources)."""
+    from personvern.connectors.engine import ConnectorError
+    from personvern.datasources.services import task_run_connector
+
+    req = _get(request, ref)
+    obj = get_object_or_404(Task, pk=task, request=req, status=Task.Status.OPEN)
+    try:
+        messages.success(request, task_run_connector(task=obj, user=request.user, request=request))
+    except (ConnectorError, services.RightsError) as exc:
+        messages.error(request, _(str(exc)))
     return redirect("rights:detail", org=request.org.slug, ref=req.reference)
 
 

@@ -1,0 +1,16 @@
+import pytest
+
+from examples.shop.generate import build_shop
+
+@pytest.fixture(scope="module")
+def shop_template(tmp_path_factory):
+    path = tmp_path_factory.mktemp("shop") / "template.sqlite3"
+    build_shop(f"sqlite:///{path}", 60, 42)
+    return path
+
+
+@pytest.fixture
+def shop(tmp_path, shop_template):
+    path = tmp_path / "shop.sqlite3"
+    path.write_bytes(shop_template.read_bytes())
+    return path
