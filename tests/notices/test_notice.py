@@ -237,3 +237,10 @@ def test_rendering_the_largest_example_is_fast():
         N.render_markdown(reg, "en")
     per = (time.perf_counter() - start) / 10
     assert per < 0.05, f"{per * 1000:.1f} ms for nb html + en md"
+
+
+def test_children_and_consent_bring_the_age_of_13():
+    reg = reg_from(MINIMAL.replace("direct_marketing: true", "direct_marketing: true\n    children: true"))
+    text = N.plain_text(N.render_html(reg, "nb"))
+    assert "under 13 år" in text and "personvernforordningen artikkel 8 nr. 1, jf. personopplysningsloven § 5" in text
+    assert "under 13" in N.plain_text(N.render_html(reg, "en"))

@@ -416,6 +416,13 @@ def _activity(c: _Ctx, a: Activity) -> Section:
         if a.children:
             blocks.append(P([t("Barn kan være blant dem opplysningene gjelder.",
                                "Children may be among the people the data concerns.")]))
+            if a.has_basis(LegalBasisCode.CONSENT):
+                blocks.append(P([t(
+                    "Gjelder samtykket en informasjonssamfunnstjeneste og du er under 13 år, må samtykket gis av "
+                    f"den som har foreldreansvaret for deg ({c.art(8, 1)}, jf. personopplysningsloven § 5).",
+                    "If the consent concerns an information society service and you are under 13, it must be "
+                    f"given by the person with parental responsibility for you ({c.art(8)}(1), see "
+                    "personopplysningsloven § 5).")]))
         rows.append((t("Hvem opplysningene gjelder", "Whose data"), blocks))
     data: list = []
     if a.data_categories:
