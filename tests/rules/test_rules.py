@@ -235,6 +235,15 @@ def test_first_party_statistics_on_legitimate_interest_is_a_warning():
     assert one(make(mutate), "DEF-03").severity == "warning"
 
 
+def test_functional_cookies_on_legitimate_interest_are_a_warning():
+    def mutate(d):
+        d["activities"][0].update(legal_bases=[LI])
+        d["cookies"] = [{"name": "lang", "category": "functional", "party": "first", "expiry": "P1Y",
+                         "activity": d["activities"][0]["id"]}]
+    f = one(make(mutate), "DEF-03", "en")
+    assert f.severity == "warning" and "not strictly necessary" in f.message
+
+
 def test_advertising_vendor_by_name_makes_an_activity_marketing():
     def mutate(d):
         d["recipients"].append({"id": "ads", "name": "Google (Google Ads)", "role": "independent_controller",
@@ -524,6 +533,16 @@ def test_the_old_complaint_address_is_an_error():
                                                                 "city": "Oslo"}}))
     f = one(reg, "NO-DT-1", "en")
     assert f.severity == "error" and f.path == "rights.complaint_address" and "Postboks 458" in f.hint
+
+
+def test_a_foreign_complaint_address_for_a_norwegian_controller():
+    reg = make(lambda d: d.update(rights={"complaint_address": {"street": "Rue du Lac 1", "city": "Bruxelles",
+                                                                "country": "BE"}}))
+    f = one(reg, "NO-DT-1")
+    assert f.severity == "warning" and f.path == "rights.complaint_address.country"
+    reg = make(lambda d: d.update(rights={"complaint_address": {"postbox": "Postboks 458 Sentrum",
+                                                                "postal_code": "0105", "city": "Oslo"}}))
+    assert found(reg, "NO-DT-1") == []
 
 
 def test_privacy_shield_as_the_transfer_reference_is_an_error():

@@ -328,8 +328,9 @@ AD_RE = re.compile(r"annons|konverter|målrett|retarget|remarket|piksel|pixel|ad
 
 
 def tracking(ctx: Context, a) -> tuple[str, bool] | None:
-    """('marketing'|'statistics', third_party) when the activity stores or reads on the visitor's device
-    (cookies, pixels, tags) for advertising or statistics; None otherwise."""
+    """('marketing'|'statistics'|'functional', third_party) when the activity stores or reads on the visitor's
+    device (cookies, pixels, tags) for advertising, statistics or functions beyond the strictly necessary;
+    None otherwise."""
     cookies = ctx.cookies_by_activity.get(a.id, [])
     categories = {c.category.value for c in cookies if c.category}
     vendors = ctx.activity_vendors(a)
@@ -342,6 +343,8 @@ def tracking(ctx: Context, a) -> tuple[str, bool] | None:
         return "marketing", True
     if on_device and ("statistics" in categories or "analytics" in kinds):
         return "statistics", third
+    if "functional" in categories:
+        return "functional", any(c.party == "third" for c in cookies)
     return None
 
 
@@ -353,15 +356,19 @@ def tracking(ctx: Context, a) -> tuple[str, bool] | None:
                 "information on the user's device; GDPR Art. 6(1)(a), 7; Datatilsynet's pixel decisions of "
                 "10 June 2025"),
       summary="Marketing and advertising trackers (cookies, pixels, tags), and third-party statistics cookies, "
-              "rest on consent, never on legitimate interest.")
+              "rest on consent, never on legitimate interest; first-party statistics and functional cookies warn.")
 def trackers_need_consent(ctx: Context):
     for i, a in ctx.activities():
         kind = tracking(ctx, a)
         if kind is None:
             continue
         what, third = kind
-        label = ("markedsføring/annonsering", "marketing/advertising") if what == "marketing" else ("statistikk", "statistics")
-        severity = "error" if (what == "marketing" or third) else "warning"
+        label = {"marketing": ("markedsføring/annonsering", "marketing/advertising"),
+                 "statistics": ("statistikk", "statistics"),
+                 "functional": ("funksjoner som ikke er strengt nødvendige", "functions that are not strictly "
+                                                                            "necessary")}[what]
+        # Functional cookies may be strictly necessary for a service the user asked for: a warning at most.
+        severity = "warning" if what == "functional" or not (what == "marketing" or third) else "error"
         hint = ("Siden 1. januar 2025 krever ekomloven samtykke etter personvernforordningens standard for å lagre "
                 "eller lese informasjon på brukerens utstyr, med mindre det er strengt nødvendig for tjenesten "
                 "brukeren ber om. Bruk samtykke (a) gitt i cookie-banneret, og send ikke data før samtykket.",

@@ -313,9 +313,20 @@ OLD_DT_RE = re.compile(r"tollbugat(?:a|en)\s*3")
       citation=("personvernforordningen art. 13 nr. 2 d og art. 77; Datatilsynet, Postboks 458 Sentrum, "
                 "0105 Oslo",
                 "GDPR Art. 13(2)(d) and 77; Datatilsynet, Postboks 458 Sentrum, 0105 Oslo"),
-      summary="Datatilsynet's address is Postboks 458 Sentrum, 0105 Oslo; flags the old 'Tollbugata 3' "
-              "(an error in the complaint address).")
+      summary="Datatilsynet's address is Postboks 458 Sentrum, 0105 Oslo; flags a complaint address outside Norway "
+              "and the old 'Tollbugata 3' (an error in the complaint address).")
 def datatilsynet_address(ctx: Context):
+    a = ctx.reg.rights.complaint_address
+    if a is not None and ctx.reg.controller.country == "NO" and a.country != "NO":
+        yield ctx.finding(
+            ("rights", "complaint_address", "country"),
+            ("Klageadressen er ikke i Norge; for en norsk virksomhet er Datatilsynet tilsynsmyndigheten.",
+             "The complaint address is not in Norway; for a Norwegian organisation the supervisory authority is "
+             "Datatilsynet."),
+            ("Oppgi Datatilsynet (Postboks 458 Sentrum, 0105 Oslo), eller la complaint_address stå tom. Den "
+             "registrerte kan også klage i landet der hen bor eller arbeider (artikkel 77).",
+             "Give Datatilsynet (Postboks 458 Sentrum, 0105 Oslo), or leave complaint_address empty. The person may "
+             "also complain in the country where they live or work (Article 77)."))
     for loc, _ in _scan(ctx, ("tollbugat",), OLD_DT_RE):
         complaint = loc[:2] == ("rights", "complaint_address")
         yield ctx.finding(
