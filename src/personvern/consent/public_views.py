@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import secrets
 import threading
 import time
 from datetime import timedelta
@@ -276,7 +275,7 @@ def newsletter_form(request, key: str):
                 error, status = translation.gettext("For mange forsøk. Prøv igjen senere."), 429
             else:
                 services.subscriber_subscribe(newsletter=newsletter, email=email, language=lang, ip=ip,
-                                              base_url=base_url(request), token=secrets.token_urlsafe(32))
+                                              base_url=base_url(request))
                 response = render(request, "consent/newsletter_sent.html", {"newsletter": newsletter})
                 return _frame_ancestors(response, newsletter)
         response = render(

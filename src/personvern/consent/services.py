@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 import threading
 import time
 from dataclasses import dataclass
@@ -254,9 +255,9 @@ CONFIRM_MAIL = {
 }
 
 
-def subscriber_subscribe(*, newsletter: NewsletterList, email: str, language: str, ip: str, base_url: str,
-                         token: str) -> Subscriber:
-    """Record the request and send the confirmation mail (single-use link).
+def subscriber_subscribe(*, newsletter: NewsletterList, email: str, language: str, ip: str,
+                         base_url: str) -> Subscriber:
+    """Record the request and enqueue the confirmation mail (single-use link).
 
     Answers the same whether or not the address is known, so the form reveals nothing.
     """
@@ -269,17 +270,22 @@ def subscriber_subscribe(*, newsletter: NewsletterList, email: str, language: st
             return subscriber
         subscriber.status = Subscriber.Status.PENDING
         subscriber.language = language
-        subscriber.token_hash = hash_token(token)
+        subscriber.token_hash = ""  # the task makes the link; an older link stops working
         subscriber.changed = timezone.now()
         subscriber.save(update_fields=["status", "language", "token_hash", "changed"])
         _event(subscriber, EmailConsentEvent.Kind.REQUESTED, method="form", ip=ip)
         record("consent.newsletter_requested", organisation=newsletter.organisation, obj=subscriber,
                ip=truncate_ip(ip), data={"list": newsletter.pk})
-        transaction.on_commit(lambda: send_confirmation(subscriber, token, base_url))
+        from .tasks import send_confirmation_mail
+
+        transaction.on_commit(lambda: send_confirmation_mail.enqueue(subscriber_id=subscriber.pk, base_url=base_url))
     return subscriber
 
 
-def send_confirmation(subscriber: Subscriber, token: str, base_url: str) -> None:
+def send_confirmation(subscriber: Subscriber, base_url: str) -> None:
+    """Make the single-use link (only its hash is stored) and mail it."""
+    token = secrets.token_urlsafe(32)
+    Subscriber.objects.filter(pk=subscriber.pk).update(token_hash=hash_token(token))
     newsletter = subscriber.newsletter
     lang = subscriber.language
     subject, body = CONFIRM_MAIL[lang]

@@ -1,4 +1,4 @@
-"""Background work: tell the organisation's mailing tool about confirmations and withdrawals."""
+"""Background work: confirmation mails, and telling the mailing tool about confirmations and withdrawals."""
 
 from __future__ import annotations
 
@@ -29,6 +29,19 @@ def _public_host(url: str) -> bool:
 
 def sign(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+@task()
+def send_confirmation_mail(subscriber_id: int, base_url: str) -> str:
+    from .models import Subscriber
+    from .services import send_confirmation
+
+    subscriber = (Subscriber.objects.select_related("newsletter__organisation")
+                  .filter(pk=subscriber_id, status=Subscriber.Status.PENDING).first())
+    if subscriber is None:
+        return "nothing to send"
+    send_confirmation(subscriber, base_url)
+    return "sent"
 
 
 @task()
