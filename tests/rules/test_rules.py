@@ -43,10 +43,11 @@ def test_the_rule_file_is_an_unchanged_copy_of_the_shared_one():
     from pathlib import Path
 
     shared = Path(__file__).resolve().parents[3] / "shared" / "reference" / "legal-rules.yaml"
-    if not shared.exists():
-        pytest.skip("shared reference not present")
     ours = Path(RULES["A13-1c"].check.__code__.co_filename).parents[1] / "legal-rules.yaml"
-    assert yaml.safe_load(ours.read_text()) == yaml.safe_load(shared.read_text())
+    copy = yaml.safe_load(ours.read_text())
+    assert len(copy) == 133 and all({"id", "title", "source", "status"} <= set(r) for r in copy)
+    if shared.exists():  # next to the checkout on the development machines, not in every CI
+        assert copy == yaml.safe_load(shared.read_text())
 
 
 # --------------------------------------------------------------------------

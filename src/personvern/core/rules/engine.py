@@ -143,7 +143,7 @@ class Context:
     @cached_property
     def has_contact_route(self) -> bool:
         c, r = self.reg.controller, self.reg.rights
-        return bool(r.email or r.form_url or r.postal or c.email or c.phone or c.postal_address)
+        return bool(r.email or r.form_url or r.postal or c.email or c.phone or c.postal_address or c.visiting_address)
 
     def activities(self) -> Iterator[tuple[int, Activity]]:
         return enumerate(self.reg.activities)

@@ -14,7 +14,7 @@ from typing import get_args, get_origin
 from pydantic import BaseModel
 
 from ...manifest import Register, Text
-from ..engine import Context, rule
+from ..engine import Context, rule, text_of
 
 # --------------------------------------------------------------------------
 # The texts of a register, each with its location and its neighbours
@@ -59,13 +59,13 @@ def _walk(obj, loc: tuple, out: list) -> None:
             if isinstance(value, list):
                 for i, item in enumerate(value):
                     if isinstance(item, Text):
-                        out.append((loc + (name, i), item.nb + ("\n" + item.en if item.en else "")))
+                        out.append((loc + (name, i), text_of(item)))
                     elif isinstance(item, BaseModel):
                         _walk(item, loc + (name, i), out)
             elif isinstance(value, BaseModel):
                 _walk(value, loc + (name,), out)
         elif kind == "text":
-            out.append((loc + (name,), value.nb + ("\n" + value.en if value.en else "")))
+            out.append((loc + (name,), text_of(value)))
         elif isinstance(value, str):
             out.append((loc + (name,), value))
 
