@@ -77,3 +77,31 @@ def test_axe_finds_no_violations(browser, live_server, published, path):
         assert axe_violations(pg) == []
     finally:
         context.close()
+
+
+def test_the_preview_beside_the_register_passes_axe_and_runs_no_register_markup(browser, live_server, org, make_user,
+                                                                              published):
+    from django.conf import settings
+    from django.test import Client
+
+    from personvern.accounts.models import Membership, Role
+
+    editor = make_user("preview-editor")
+    Membership.objects.create(user=editor, organisation=org, role=Role.EDITOR)
+    client = Client()
+    client.force_login(editor)
+    context = browser.new_context(locale="nb-NO", bypass_csp=True)
+    try:
+        context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                              "url": live_server.url}])
+        pg = context.new_page()
+        errors = []
+        pg.on("pageerror", lambda e: errors.append(str(e)))
+        response = _open(pg, live_server.url + "/o/alpha/notice/")
+        assert response.status == 200
+        assert pg.locator(".notice-preview h3").first.inner_text() == "Personvernerklæring for BAGGES AS"
+        assert SCRIPT in pg.locator(".notice-preview").inner_text()
+        assert pg.evaluate("typeof window.__pwned") == "undefined" and errors == []
+        assert axe_violations(pg) == []
+    finally:
+        context.close()

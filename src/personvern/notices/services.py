@@ -55,10 +55,13 @@ def warnings_of(findings: list | None) -> list:
     return [f for f in (findings or []) if str(getattr(f, "severity", "")).lower().endswith("warning")]
 
 
-def notice_render(*, org, register: Register, lang: str, base_url: str = "", as_of: dt.date | None = None) -> str:
-    """The notice fragment (<style> + <article>) as it would be published."""
-    return core_notice.render_html(register, lang, request_url=request_url(org, lang, base_url),
-                                   as_of=as_of or timezone.localdate())
+def notice_render(*, org, register: Register, lang: str, base_url: str = "", as_of: dt.date | None = None,
+                  heading_level: int = 1) -> str:
+    """The notice fragment (<style> + <article>) as it would be published; `heading_level` places its
+    headings inside another page (the preview)."""
+    doc = core_notice.build(register, lang, request_url=request_url(org, lang, base_url),
+                            as_of=as_of or timezone.localdate())
+    return core_notice.notice_html(doc, heading_level=heading_level)
 
 
 def _renderings(org, register: Register, base_url: str, as_of: dt.date) -> dict:

@@ -41,8 +41,8 @@ def preview(request):
     lang = _lang(request)
     version = current_version(request.org)
     register = version.register() if version else None
-    html = services.notice_render(org=request.org, register=register, lang=lang,
-                                  base_url=_base_url(request)) if register else ""
+    html = services.notice_render(org=request.org, register=register, lang=lang, base_url=_base_url(request),
+                                  heading_level=3) if register else ""
     return render(request, "notices/preview.html", {
         "version": version, "lang": lang, "notice_html": html, "current": services.current_notice(request.org),
         "form": PublishForm(), "can_publish": request.membership.can("publish"), **_lint_context(register),
@@ -69,7 +69,7 @@ def publish(request):
         return render(request, "notices/preview.html", {
             "version": version, "lang": "nb", "current": services.current_notice(request.org),
             "notice_html": services.notice_render(org=request.org, register=register, lang="nb",
-                                                  base_url=_base_url(request)),
+                                                  base_url=_base_url(request), heading_level=3),
             "form": form, "can_publish": True, "override_needed": True, **_lint_context(register),
             "blocked": len(exc.findings),
         }, status=400)
