@@ -180,3 +180,16 @@ def test_a_confirmation_link_expires_and_unconfirmed_addresses_are_deleted(clien
     with time_machine.travel(timezone.now() + timedelta(days=31)):
         assert "1 unconfirmed subscriptions" in prune_consent_ledger()
     assert not Subscriber.objects.exists() and not EmailConsentEvent.objects.exists()
+
+
+def test_the_confirmation_mail_waits_for_the_worker(client, org, mailbox, settings):
+    from personvern.consent.tasks import send_confirmation_mail
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    newsletter = NewsletterList.objects.create(organisation=org, name="Alpha-nytt", wording_nb=WORDING)
+    assert subscribe(client, newsletter).status_code == 200
+    assert mailbox.messages == []  # the request did not talk to the mail server
+    subscriber = Subscriber.objects.get()
+    assert send_confirmation_mail.call(subscriber_id=subscriber.pk, base_url="https://pv.example") == "sent"
+    mailbox.wait_for(1)
+    assert "https://pv.example/c/n/confirm/" in mailbox.bodies()[0]
