@@ -386,44 +386,48 @@ def download_version(request, number: int):
     return _yaml_response(request.org, version)
 
 
+def _read_upload(file) -> tuple[Register | None, list, str]:
+    """(register, problems, error) from an uploaded file; the register only when it is valid."""
+    if file is None:
+        return None, [], _("Velg en YAML-fil.")
+    if file.size > MAX_UPLOAD:
+        return None, [], _("Filen er for stor (største tillatte størrelse er %(kb)s kB).") % {"kb": MAX_UPLOAD // 1024}
+    try:
+        text = file.read(MAX_UPLOAD + 1).decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None, [], _("Filen er ikke UTF-8-tekst.")
+    try:
+        return loads_register(text, os.path.basename(file.name)[:100]), [], ""
+    except RegisterError as exc:
+        return None, exc.problems, ""
+
+
 @org_view("edit_register")
 def upload(request):
     version = current_version(request.org)
     current = version.number if version else 0
     context: dict = {"version": version, "base": current, "max_kb": MAX_UPLOAD // 1024}
-    if request.method == "POST":
-        base = _int(request.POST.get("base"))
-        file = request.FILES.get("file")
-        filename = os.path.basename(file.name)[:100] if file else ""
-        problems, error = [], ""
-        if file is None:
-            error = _("Velg en YAML-fil.")
-        elif file.size > MAX_UPLOAD:
-            error = _("Filen er for stor (største tillatte størrelse er %(kb)s kB).") % {"kb": MAX_UPLOAD // 1024}
-        elif base != current:
-            context["stale"] = StaleVersion(base or 0, current)
-        else:
-            try:
-                text = file.read(MAX_UPLOAD + 1).decode("utf-8-sig")
-            except UnicodeDecodeError:
-                error = _("Filen er ikke UTF-8-tekst.")
-            else:
-                try:
-                    register = loads_register(text, filename)
-                except RegisterError as exc:
-                    problems = exc.problems
-                else:
-                    message = request.POST.get("message", "").strip() or _("Lastet opp %(file)s") % {"file": filename}
-                    try:
-                        saved = register_save_from(org=request.org, base=base, register=register, user=request.user,
-                                                   message=message, request=request)
-                    except StaleVersion as exc:
-                        context["stale"] = exc
-                    else:
-                        if saved.number == current:
-                            messages.info(request, _("Filen er lik gjeldende versjon; ingenting er endret."))
-                        else:
-                            messages.success(request, _("Lagret som versjon %(n)s.") % {"n": saved.number})
-                        return redirect("registry:history", request.org.slug)
-        context.update(problems=problems, error=error, filename=filename)
-    return render(request, "registry/upload.html", context)
+    if request.method != "POST":
+        return render(request, "registry/upload.html", context)
+    base = _int(request.POST.get("base"))
+    file = request.FILES.get("file")
+    filename = os.path.basename(file.name)[:100] if file else ""
+    context["filename"] = filename
+    if base != current:
+        context["stale"] = StaleVersion(base or 0, current)
+        return render(request, "registry/upload.html", context)
+    register, context["problems"], context["error"] = _read_upload(file)
+    if register is None:
+        return render(request, "registry/upload.html", context)
+    message = request.POST.get("message", "").strip() or _("Lastet opp %(file)s") % {"file": filename}
+    try:
+        saved = register_save_from(org=request.org, base=base, register=register, user=request.user,
+                                   message=message, request=request)
+    except StaleVersion as exc:
+        context["stale"] = exc
+        return render(request, "registry/upload.html", context)
+    if saved.number == current:
+        messages.info(request, _("Filen er lik gjeldende versjon; ingenting er endret."))
+    else:
+        messages.success(request, _("Lagret som versjon %(n)s.") % {"n": saved.number})
+    return redirect("registry:history", request.org.slug)
