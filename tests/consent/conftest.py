@@ -68,6 +68,6 @@ def site(org, consent_register):
 
 @pytest.fixture(autouse=True)
 def _no_rate_limit(monkeypatch):
-    from personvern.consent import public_views
+    from personvern.consent import api
 
-    monkeypatch.setattr(public_views.limiter, "per_minute", 0)
+    monkeypatch.setattr(api.limiter, "per_minute", 0)

@@ -116,9 +116,9 @@ def test_it_stores_categories_the_site_does_not_use_as_refused(client, org, site
 
 
 def test_it_rate_limits_per_network(client, site, monkeypatch):
-    from personvern.consent import public_views
+    from personvern.consent import api
 
-    monkeypatch.setattr(public_views, "limiter", public_views._Limiter(2))
+    monkeypatch.setattr(api, "limiter", api._Limiter(2))
     codes = [post(client, decision(site), REMOTE_ADDR="198.51.100.9").status_code for _ in range(3)]
     assert codes == [201, 201, 429]
 

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import threading
 import time
 from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone, translation
 from django.views.decorators.clickjacking import xframe_options_exempt
@@ -21,20 +19,11 @@ from django.views.decorators.http import require_http_methods
 from personvern.accounts.models import TokenBucket
 from personvern.registry.services import current_register
 
-from . import services
-from .ledger import (
-    CONSENT_ID_RE,
-    STATE_COOKIE,
-    DecisionError,
-    new_consent_id,
-    parse_decision,
-    store_decision,
-    truncate_ip,
-)
+from . import api, services
+from .ledger import CONSENT_ID_RE, STATE_COOKIE, truncate_ip
 from .models import ConsentRecord, NewsletterList, Site, Subscriber
 
 STATIC = Path(__file__).resolve().parent / "static" / "consent"
-MAX_BODY = 2048
 
 
 def minify_js(source: str) -> str:
@@ -107,50 +96,6 @@ def banner_script(request, key: str):
 # --------------------------------------------------------------------------
 
 
-class _Limiter:
-    """Per-process token bucket per /24 (or /48): no database write on the hot path.
-
-    PERSONVERN_CONSENT_RATE decisions per minute per network (0 = unlimited). Generous,
-    because mobile carriers put many visitors behind one /24; the banner retries a 429.
-    """
-
-    def __init__(self, per_minute: int):
-        self.per_minute = per_minute
-        self.buckets: dict[str, tuple[float, float]] = {}
-        self.lock = threading.Lock()
-
-    def allow(self, key: str) -> bool:
-        if self.per_minute <= 0:
-            return True
-        now = time.monotonic()
-        rate = self.per_minute / 60.0
-        with self.lock:
-            if len(self.buckets) > 50_000:
-                self.buckets.clear()
-            tokens, last = self.buckets.get(key, (float(self.per_minute), now))
-            tokens = min(float(self.per_minute), tokens + (now - last) * rate)
-            if tokens < 1:
-                self.buckets[key] = (tokens, now)
-                return False
-            self.buckets[key] = (tokens - 1, now)
-            return True
-
-
-limiter = _Limiter(int(os.environ.get("PERSONVERN_CONSENT_RATE", "600")))
-
-
-def _cors(response, origin: str | None):
-    if origin:
-        response["Access-Control-Allow-Origin"] = origin
-        response["Access-Control-Allow-Credentials"] = "true"
-        response["Vary"] = "Origin"
-    return response
-
-
-def _error(message: str, status: int, origin: str | None = None):
-    return _cors(JsonResponse({"ok": False, "error": message}, status=status), origin)
-
-
 def health(request):
     """A trivial answer from the same server (load balancers, and the benchmark's reference)."""
     return HttpResponse("ok", content_type="text/plain")
@@ -159,60 +104,23 @@ def health(request):
 @csrf_exempt
 @require_http_methods(["POST", "OPTIONS"])
 def consent_api(request):
-    """Store one banner decision. The body is JSON sent as text/plain (no preflight)."""
+    """Store one banner decision. The body is JSON sent as text/plain (no preflight).
+
+    The work is in `api.handle`, which `personvern.consent.wsgi` also serves without
+    Django's middleware.
+    """
     origin = request.headers.get("Origin")
     if request.method == "OPTIONS":
-        response = _cors(HttpResponse(status=204), origin)
-        response["Access-Control-Allow-Methods"] = "POST"
-        response["Access-Control-Allow-Headers"] = "Content-Type"
-        response["Access-Control-Max-Age"] = "86400"
-        return response
-    body = request.read(MAX_BODY + 1)
-    if len(body) > MAX_BODY:
-        return _error("body too large", 413)
-    try:
-        data = json.loads(body)
-    except ValueError:
-        return _error("body must be JSON", 400)
-    info = services.site_info(str(data.get("site", ""))[:20]) if isinstance(data, dict) else None
-    if info is None:
-        return _error("unknown site", 404)
-    own = base_url(request)
-    if origin and origin != own and origin not in info.origins:
-        return _error("origin not registered for this site", 403)
-    ip = truncate_ip(request.META.get("REMOTE_ADDR", ""))
-    if not limiter.allow(ip):
-        return _error("too many requests", 429, origin)
-    consent_id = (request.COOKIES.get(STATE_COOKIE) or "").split(".")[0]
-    if not CONSENT_ID_RE.match(consent_id):
-        consent_id = str(data.get("cid") or "")
-        if not CONSENT_ID_RE.match(consent_id):
-            consent_id = new_consent_id()
-    if request.headers.get("Sec-GPC") == "1" and data.get("method") == "accept_all" and isinstance(data.get("choices"), dict):
-        # Global Privacy Control is a refusal of marketing: "accept all" cannot override it
-        data["method"], data["choices"] = "gpc", {**data["choices"], "marketing": False}
-    try:
-        decision = parse_decision(data, site_id=info.id, categories=set(info.categories), consent_id=consent_id, ip=ip)
-    except DecisionError as exc:
-        return _error(str(exc), 400, origin)
-    stored, created = store_decision(decision)
-    if stored.site_id != info.id:
-        return _error("id already used", 409, origin)
-    state = stored.state()
-    body = {"ok": True, "cid": stored.consent_id, "state": state,
-            "receipt": f"{own}/c/{info.key}/receipt/{stored.consent_id}"}
-    response = HttpResponse(json.dumps(body), content_type="application/json", status=201 if created else 200)
-    cross_site = bool(origin) and origin != own
-    response.set_cookie(
-        STATE_COOKIE,
-        state,
-        max_age=info.lifetime_days * 86400,
-        domain=info.cookie_domain or None,
+        return api.preflight(origin)
+    return api.response(api.handle(api.ApiRequest(
+        body=request.read(api.MAX_BODY + 1),
+        origin=origin,
+        own=base_url(request),
+        remote_addr=request.META.get("REMOTE_ADDR", ""),
+        state_cookie=request.COOKIES.get(STATE_COOKIE, ""),
+        gpc=request.headers.get("Sec-GPC") == "1",
         secure=request.is_secure(),
-        httponly=False,  # the banner reads it; it holds only the random id and the choice
-        samesite="None" if cross_site and request.is_secure() else "Lax",
-    )
-    return _cors(response, origin)
+    )))
 
 
 def receipt(request, key: str, consent_id: str):

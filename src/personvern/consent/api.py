@@ -1,0 +1,159 @@
+"""The ledger API's one code path: POST /api/consent, for the Django view and the WSGI fast path.
+
+`handle` takes the few things it needs from the HTTP request and returns what to
+answer; `response` turns that into a Django HttpResponse. Both the Django view
+(`public_views.consent_api`) and `personvern.consent.wsgi` (which serves this one URL
+without running Django's middleware) go through here, so they cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+
+from django.http import HttpResponse
+
+from . import services
+from .ledger import (
+    CONSENT_ID_RE,
+    STATE_COOKIE,
+    DecisionError,
+    new_consent_id,
+    parse_decision,
+    store_decision,
+    truncate_ip,
+)
+
+MAX_BODY = 2048
+
+
+class _Limiter:
+    """Per-process token bucket per /24 (or /48): no database write on the hot path.
+
+    PERSONVERN_CONSENT_RATE decisions per minute per network (0 = unlimited). Generous,
+    because mobile carriers put many visitors behind one /24; the banner retries a 429.
+    """
+
+    def __init__(self, per_minute: int):
+        self.per_minute = per_minute
+        self.buckets: dict[str, tuple[float, float]] = {}
+        self.lock = threading.Lock()
+
+    def allow(self, key: str) -> bool:
+        if self.per_minute <= 0:
+            return True
+        now = time.monotonic()
+        rate = self.per_minute / 60.0
+        with self.lock:
+            if len(self.buckets) > 50_000:
+                self.buckets.clear()
+            tokens, last = self.buckets.get(key, (float(self.per_minute), now))
+            tokens = min(float(self.per_minute), tokens + (now - last) * rate)
+            if tokens < 1:
+                self.buckets[key] = (tokens, now)
+                return False
+            self.buckets[key] = (tokens - 1, now)
+            return True
+
+
+limiter = _Limiter(int(os.environ.get("PERSONVERN_CONSENT_RATE", "600")))
+
+
+@dataclass
+class ApiRequest:
+    body: bytes
+    origin: str | None
+    own: str  # scheme://host of this server
+    remote_addr: str
+    state_cookie: str  # the `pvc` cookie, when the browser sent it
+    gpc: bool  # Sec-GPC: 1
+    secure: bool
+
+
+@dataclass
+class ApiResult:
+    status: int
+    payload: dict
+    cors: str | None = None
+    cookie: dict = field(default_factory=dict)
+
+
+def _error(message: str, status: int, cors: str | None = None) -> ApiResult:
+    return ApiResult(status, {"ok": False, "error": message}, cors)
+
+
+def handle(req: ApiRequest) -> ApiResult:
+    """Validate one decision, store it (committed before we answer), say what to answer."""
+    if len(req.body) > MAX_BODY:
+        return _error("body too large", 413)
+    try:
+        data = json.loads(req.body)
+    except ValueError:
+        return _error("body must be JSON", 400)
+    info = services.site_info(str(data.get("site", ""))[:20]) if isinstance(data, dict) else None
+    if info is None:
+        return _error("unknown site", 404)
+    origin = req.origin
+    if origin and origin != req.own and origin not in info.origins:
+        return _error("origin not registered for this site", 403)
+    ip = truncate_ip(req.remote_addr)
+    if not limiter.allow(ip):
+        return _error("too many requests", 429, origin)
+    consent_id = (req.state_cookie or "").split(".")[0]
+    if not CONSENT_ID_RE.match(consent_id):
+        consent_id = str(data.get("cid") or "")
+        if not CONSENT_ID_RE.match(consent_id):
+            consent_id = new_consent_id()
+    if req.gpc and data.get("method") == "accept_all" and isinstance(data.get("choices"), dict):
+        # Global Privacy Control is a refusal of marketing: "accept all" cannot override it
+        data["method"], data["choices"] = "gpc", {**data["choices"], "marketing": False}
+    try:
+        decision = parse_decision(data, site_id=info.id, categories=set(info.categories), consent_id=consent_id, ip=ip)
+    except DecisionError as exc:
+        return _error(str(exc), 400, origin)
+    stored, created = store_decision(decision)
+    if stored.site_id != info.id:
+        return _error("id already used", 409, origin)
+    state = stored.state()
+    cross_site = bool(origin) and origin != req.own
+    return ApiResult(
+        201 if created else 200,
+        {"ok": True, "cid": stored.consent_id, "state": state,
+         "receipt": f"{req.own}/c/{info.key}/receipt/{stored.consent_id}"},
+        origin,
+        {
+            "key": STATE_COOKIE,
+            "value": state,
+            "max_age": info.lifetime_days * 86400,
+            "domain": info.cookie_domain or None,
+            "secure": req.secure,
+            "httponly": False,  # the banner reads it; it holds only the random id and the choice
+            "samesite": "None" if cross_site and req.secure else "Lax",
+        },
+    )
+
+
+def _cors(response: HttpResponse, origin: str | None) -> HttpResponse:
+    if origin:
+        response["Access-Control-Allow-Origin"] = origin
+        response["Access-Control-Allow-Credentials"] = "true"
+        response["Vary"] = "Origin"
+    return response
+
+
+def response(result: ApiResult) -> HttpResponse:
+    out = HttpResponse(json.dumps(result.payload), content_type="application/json", status=result.status)
+    if result.cookie:
+        out.set_cookie(**result.cookie)
+    return _cors(out, result.cors)
+
+
+def preflight(origin: str | None) -> HttpResponse:
+    out = _cors(HttpResponse(status=204), origin)
+    out["Access-Control-Allow-Methods"] = "POST"
+    out["Access-Control-Allow-Headers"] = "Content-Type"
+    out["Access-Control-Max-Age"] = "86400"
+    return out
