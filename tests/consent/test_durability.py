@@ -29,12 +29,14 @@ def postgres_up() -> bool:
         return False
 
 
+@pytest.mark.parametrize("app", ["django", "fast"])
 @pytest.mark.parametrize("kind", ["sqlite", "postgres"])
-def test_it_loses_no_acknowledged_decision_when_the_server_is_killed(kind):
+def test_it_loses_no_acknowledged_decision_when_the_server_is_killed(kind, app):
     if kind == "postgres" and not postgres_up():
         pytest.skip("PostgreSQL is not running on 127.0.0.1:5432")
     harness = bench()
     harness.PG_DB = "pv_consent_durability_test"  # not the benchmark's database
+    harness.APP = harness.APPS[app]  # Django's view, or personvern.consent.wsgi's fast path
     result = harness.run_kill_restart(kind, requests=600, seconds=4, workers=2)
     assert result["killed"]
     assert result["acked"] > 20, result  # decisions were acknowledged before and after the kill

@@ -146,6 +146,8 @@ def _cors(response: HttpResponse, origin: str | None) -> HttpResponse:
 
 def response(result: ApiResult) -> HttpResponse:
     out = HttpResponse(json.dumps(result.payload), content_type="application/json", status=result.status)
+    out["Cache-Control"] = "no-store"
+    out["X-Content-Type-Options"] = "nosniff"
     if result.cookie:
         out.set_cookie(**result.cookie)
     return _cors(out, result.cors)
