@@ -6,10 +6,11 @@
 1. The banner's JS+CSS (gzip -9) as a page with three categories loads it, against
    orestbida/cookieconsent v3.1.0 (15,410 B) and Klaro 0.7.22 (68,883 B).
 2. POST /api/consent under gunicorn (3 sync workers, 127.0.0.1, a free port) on SQLite
-   and PostgreSQL: requests/s, p99 latency, decisions sent / acknowledged / stored,
-   and the ratio to a trivial endpoint (/api/consent/health) on the same server in the
-   same run. Anchor: a trivial view ~4,000 req/s; a naive SQLite insert ~1,100 req/s
-   with half the requests failing.
+   and PostgreSQL, through Django (personvern.wsgi) and through the fast path
+   (personvern.consent.wsgi): requests/s, p99 latency, server CPU per request,
+   decisions sent / acknowledged / stored, and the ratio to a trivial endpoint
+   (/api/consent/health) on the same server in the same run. Anchor: a trivial view
+   ~4,000 req/s; a naive SQLite insert ~1,100 req/s with half the requests failing.
 3. The same load with the web server killed (SIGKILL, whole process group) and
    restarted mid-run: every decision the client was told was stored must be stored.
 
