@@ -166,6 +166,17 @@ class Context:
     def pk(self, name: str) -> list[sa.Column]:
         return primary_key(self.datamap, self.table(name))
 
+    def is_unique(self, name: str, columns: tuple[str, ...]) -> bool:
+        """The columns are the primary key or carry a unique constraint or index."""
+        table = self.table(name)
+        wanted = set(columns)
+        if wanted == {c.name for c in self.pk(name)}:
+            return True
+        for constraint in table.constraints:
+            if isinstance(constraint, sa.UniqueConstraint) and {c.name for c in constraint.columns} == wanted:
+                return True
+        return any(index.unique and {c.name for c in index.columns} == wanted for index in table.indexes)
+
 
 def prepare(engine: Engine, datamap: DataMap) -> Context:
     """The reflected schema (cached per engine) checked against the map."""
@@ -233,7 +244,12 @@ class Collector:
                     if not rows or source == target:
                         continue
                     values = {tuple(r[c] for c in source_cols) for r in rows.values()}
+                    if self.ctx.is_unique(target, target_cols):
+                        # One row per value: the rows already found need no second query.
+                        values -= {tuple(r[c] for c in target_cols) for r in self.found.get(target, {}).values()}
                     values = sorted((v for v in values if None not in v), key=repr)
+                    if not values:
+                        continue
                     cols = [self.ctx.table(target).c[c] for c in target_cols]
                     for chunk in _chunks(values):
                         wanted.setdefault(target, []).append(_in(cols, chunk))
