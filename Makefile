@@ -7,9 +7,9 @@ STAMP  := $(VENV)/.installed
 PG_URL ?= postgres://postgres@127.0.0.1:5432/personvern
 export PERSONVERN_VAR_DIR ?= $(CURDIR)/var
 
-.PHONY: install migrate demo serve worker test test-sqlite test-postgres sysdeps services bench clean
+.PHONY: install messages migrate demo serve worker test test-sqlite test-postgres sysdeps services bench clean
 
-install: $(STAMP) migrate
+install: $(STAMP) messages migrate
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,9 +18,13 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install -q --no-deps --no-build-isolation -e . 2>/dev/null || $(BIN)/python -m pip install -q --no-deps -e .
 	@touch $@
 
-migrate: $(STAMP)
+# The English catalogues: .mo files are built, never committed, so every
+# target that serves or tests pages needs this first.
+messages: $(STAMP)
 	@command -v msgfmt >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null; }
 	cd src/personvern && PERSONVERN_DEV=1 ../../$(BIN)/personvern compilemessages -v0
+
+migrate: $(STAMP) messages
 	@mkdir -p $(PERSONVERN_VAR_DIR)
 	PERSONVERN_DEV=1 $(BIN)/personvern migrate --noinput -v0
 
@@ -39,7 +43,7 @@ sysdeps:
 services:
 	@bash scripts/ensure-services
 
-test: $(STAMP) sysdeps services test-sqlite test-postgres
+test: $(STAMP) messages sysdeps services test-sqlite test-postgres
 
 test-sqlite:
 	$(BIN)/python -m pytest
