@@ -16,9 +16,14 @@ from personvern.core import manifest as m
 # Fields that refer to other ids: generated empty, since random ids dangle.
 REFERENCE_FIELDS = {"vendor", "responsible_role", "activity", "recipients", "systems"}
 
-text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=30).filter(
-    lambda s: s.strip() != ""
-)
+# Strings YAML would read as something else unless the writer quotes or escapes them.
+TRICKY = ["yes", "NO", "off", "null", "~", "0x1F", "1e3", ".inf", "2021-01-01", "- a", "a: b", "#x", "a #b", "@x", "*x",
+          "&x", "!x", "%x", "? x", "{a}", "[a]", "|", ">", "'q'", '"q"', "<<", "to\nlinjer", "line\n  indented",
+          "end\n\n", "a\tb", "a\x85b", "a\u2028b", "a\r\nb", "\ufeffbom", "æøå ÆØÅ", "§ 13"]
+text = st.one_of(
+    st.sampled_from(TRICKY),
+    st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=30),
+).filter(lambda s: s.strip() != "")
 slug = st.from_regex(r"\A[a-z0-9][a-z0-9-]{0,15}\Z")
 duration = st.builds(
     lambda y, mo, d: "P" + (f"{y}Y" if y else "") + (f"{mo}M" if mo else "") + (f"{d}D" if d or not (y or mo) else ""),

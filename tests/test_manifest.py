@@ -1,3 +1,4 @@
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -118,3 +119,90 @@ def test_schema_command_prints_json_schema():
     result = run_cli("schema")
     assert result.returncode == 0
     assert '"controller"' in result.stdout
+
+
+# Every kind of broken file: (bytes of the file, the problems expected, each "line path: message").
+BROKEN = {
+    "yaml-syntax": (b"controller:\n  legal_name: A AS\n  org_number: [1\n", ["4: not valid YAML: expected ',' or ']'"]),
+    "tab-indent": (b"controller:\n\tlegal_name: A\n", ["2: not valid YAML: found character '\\t' that cannot start any token; indent with spaces, not tabs"]),
+    "wrong-types": (
+        b"controller: {legal_name: A AS}\nactivities:\n  - id: a\n    name: A\n    children: maybe\n    data_categories: 5\nroles: x\n",
+        ['5 activities[0].children: "maybe" is not yes or no', "6 activities[0].data_categories: Input should be a valid list",
+         "7 roles: Input should be a valid list"],
+    ),
+    "unquoted-no": (b"controller:\n  legal_name: A AS\n  postal_address: {city: Oslo, country: NO}\n",
+                    ['3 controller.postal_address.country: YAML read this as false; put the value in quotes']),
+    "number-for-text": (b"controller:\n  legal_name: A AS\n  postal_address: {postal_code: 2020}\n",
+                        ['3 controller.postal_address.postal_code: YAML read this as the number 2020; put it in quotes ("2020")']),
+    "unknown-key": (b"controller:\n  legal_name: A AS\n  emial: a@b.no\nfoo: 1\n",
+                    ["3 controller.emial: unknown field", "4 foo: unknown field"]),
+    "bad-org-number": (b"controller:\n  legal_name: A AS\n  org_number: 123 456 789\n",
+                       ['3 controller.org_number: "123 456 789" is not a valid Norwegian organisation number']),
+    "bad-email": (b"controller:\n  legal_name: A AS\n  email: post.alpha.no\n", ['3 controller.email: "post.alpha.no" is not an e-mail address']),
+    "bad-durations": (
+        b"controller: {legal_name: A AS}\nactivities:\n  - id: x\n    name: X\n    retention: {period: 12 mnd}\n"
+        b"cookies:\n  - name: _ga\n    expiry: 2 \xc3\xa5r\n",
+        ['5 activities[0].retention.period: "12 mnd" is not a duration; write P12M',
+         "8 cookies[0].expiry: \"2 år\" is not a duration; write P2Y (or 'session')"],
+    ),
+    "bad-date": (b"controller: {legal_name: A AS}\nnotice: {published: 2021-13-45}\n", ["2 notice.published: Input should be a valid date"]),
+    "duplicate-ids": (b"controller: {legal_name: A AS}\nroles:\n  - {id: r, name: R}\n  - {id: r, name: S}\n", ['4 roles[1].id: duplicate id "r"']),
+    "dangling-references": (
+        b"controller: {legal_name: A AS}\nactivities:\n  - id: x\n    name: X\n    responsible_role: nope\n"
+        b"    recipients: [ghost]\ncookies:\n  - {name: c, activity: missing}\n",
+        ['5 activities[0].responsible_role: no role with id "nope"', '6 activities[0].recipients[0]: no recipient with id "ghost"',
+         '8 cookies[0].activity: no activity with id "missing"'],
+    ),
+    "duplicate-key": (b"controller:\n  legal_name: A\ncontroller:\n  legal_name: B\n",
+                      ["3 controller: duplicate key (first written on line 1)"]),
+    "recursive-alias": (b"controller: {legal_name: A}\nsecurity: &x [*x]\n", ["2 security[0]: an alias (*) inside its own anchor (&) repeats forever"]),
+    "not-utf-8": (b"controller:\n  legal_name: Bl\xe5b\xe6r AS\n", ["2: not UTF-8 text (byte 0xe5); save the file as UTF-8"]),
+    "empty": (b"", ["1: the file is empty"]),
+    "only-a-comment": (b"# nothing yet\n", ["1: the file is empty"]),
+    "a-list": (b"- a\n- b\n", ["1: the document must be a mapping with a `controller` section"]),
+    "two-documents": (b"controller: {legal_name: A}\n---\ncontroller: {legal_name: B}\n", ["2: not valid YAML: but found another document"]),
+    "no-controller": (b"activities: []\n", ["1 controller: required field is missing"]),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(BROKEN))
+def test_every_kind_of_broken_file_gets_located_problems(tmp_path, kind):
+    from personvern.core.manifest import load_register
+
+    raw, expected = BROKEN[kind]
+    path = tmp_path / f"{kind}.yaml"
+    path.write_bytes(raw)
+    with pytest.raises(RegisterError) as exc:
+        load_register(path)
+    found = [str(p) for p in exc.value.problems]
+    assert len(found) == len(expected), found
+    for problem, want in zip(found, expected):
+        assert problem.startswith(f"{path}:{want}"), (problem, want)
+
+
+def test_validate_never_shows_a_traceback_and_exits_2_for_every_kind_of_broken_file(tmp_path):
+    paths = []
+    for kind, (raw, _) in BROKEN.items():
+        paths.append(tmp_path / f"{kind}.yaml")
+        paths[-1].write_bytes(raw)
+    result = run_cli("validate", *map(str, paths), str(tmp_path / "missing.yaml"), str(tmp_path))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr and "Error:" not in result.stderr.replace("CommandError:", "")
+    for path in paths:
+        assert re.search(rf"^{re.escape(str(path))}:\d+[ :]", result.stderr, re.M), f"{path.name} has no located problem"
+    assert f"{tmp_path / 'missing.yaml'}: cannot read file: No such file or directory" in result.stderr
+    assert f"{len(paths) + 2} of {len(paths) + 2} file(s) invalid" in result.stderr
+
+
+def test_an_alias_bomb_is_refused_before_it_is_expanded():
+    bomb = "controller: {legal_name: A}\na: &a [x, x, x, x, x, x, x, x, x]\n"
+    for n in range(1, 12):
+        bomb += f"{chr(97 + n)}: &{chr(97 + n)} [" + ", ".join([f"*{chr(96 + n)}"] * 9) + "]\n"
+    found = problems(bomb)  # 9**12 values if expanded
+    assert len(found) == 1 and "expand the document past 200000 values" in found[0]
+
+
+def test_an_anchor_used_twice_is_fine():
+    reg = loads_register(MINIMAL + "activities:\n  - {id: a, name: A, retention: &keep {period: P1Y}}\n"
+                         "  - {id: b, name: B, retention: *keep}\n")
+    assert reg.activities[1].retention.period == "P1Y"

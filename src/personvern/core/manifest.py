@@ -583,6 +583,52 @@ def _line_index(node: yaml.Node, path: tuple = (), index: dict | None = None) ->
     return index
 
 
+MAX_EXPANDED_VALUES = 200_000  # far beyond any real register; stops an alias bomb early
+
+
+def _structure_problems(node: yaml.Node, filename: str) -> list[Problem]:
+    """What YAML allows and a register must not have: a key written twice (YAML keeps the
+    last silently), an alias inside its own anchor (`&x [*x]` never ends), and aliases that
+    multiply a small file into a huge document."""
+    problems: list[Problem] = []
+    on_path: set[int] = set()
+    count = 0
+
+    def walk(n: yaml.Node, path: tuple) -> bool:
+        nonlocal count
+        count += 1
+        if count > MAX_EXPANDED_VALUES:
+            problems.append(Problem(filename, n.start_mark.line + 1, format_path(path),
+                                    f"anchors and aliases (& and *) expand the document past {MAX_EXPANDED_VALUES} values"))
+            return False
+        if id(n) in on_path:
+            problems.append(Problem(filename, n.start_mark.line + 1, format_path(path),
+                                    "an alias (*) inside its own anchor (&) repeats forever; write the value out"))
+            return True
+        on_path.add(id(n))
+        try:
+            if isinstance(n, yaml.MappingNode):
+                first: dict = {}
+                for key, value in n.value:
+                    name = key.value if isinstance(key, yaml.ScalarNode) else None
+                    if name in first:
+                        problems.append(Problem(filename, key.start_mark.line + 1, format_path(path + (name,)),
+                                                f"duplicate key (first written on line {first[name]}); keep one"))
+                    first.setdefault(name, key.start_mark.line + 1)
+                    if not walk(value, path + (name,)):
+                        return False
+            elif isinstance(n, yaml.SequenceNode):
+                for i, item in enumerate(n.value):
+                    if not walk(item, path + (i,)):
+                        return False
+            return True
+        finally:
+            on_path.discard(id(n))
+
+    walk(node, ())
+    return problems
+
+
 def _line_for(index: dict[tuple, int], loc: tuple) -> int | None:
     while loc not in index and loc:
         loc = loc[:-1]
@@ -597,11 +643,39 @@ def _clean_loc(loc: tuple) -> tuple:
 def _message(err: dict) -> str:
     msg = err["msg"]
     msg = re.sub(r"^(Value error|Assertion failed), ", "", msg)
+    value = err.get("input")
     if err["type"] == "extra_forbidden":
         return "unknown field (check the spelling; `personvern schema` lists the fields)"
     if err["type"] == "missing":
         return "required field is missing"
+    if err["type"] == "string_type" and isinstance(value, bool):
+        # NO, no, yes, off, on, true ... unquoted are booleans in YAML
+        return f"YAML read this as {str(value).lower()}; put the value in quotes (country: \"NO\")"
+    if err["type"] == "string_type" and isinstance(value, int | float):
+        return f'YAML read this as the number {value}; put it in quotes ("{value}") to keep it as text'
+    if err["type"] == "string_pattern_mismatch" and "@" in str(err.get("ctx", {}).get("pattern", "")):
+        return f'"{value}" is not an e-mail address'
+    if err["type"] in ("bool_type", "bool_parsing"):
+        return f'"{value}" is not yes or no; write true or false'
     return msg
+
+
+def _merge_alternatives(errors: list[tuple[tuple, str, dict]]) -> list[tuple[tuple, str]]:
+    """A field that takes a duration or "session" fails both ways; say it once:
+    '"2 år" is not a duration; write P2Y (or "session")'."""
+    by_loc: dict[tuple, list] = {}
+    for loc, msg, err in errors:
+        by_loc.setdefault(loc, []).append((msg, err))
+    out = []
+    for loc, items in by_loc.items():
+        literals = [e for _, e in items if e["type"] == "literal_error"]
+        others = [m for m, e in items if e["type"] != "literal_error"]
+        if literals and others:
+            expected = " or ".join(str(x) for e in literals for x in [e.get("ctx", {}).get("expected", "")] if x)
+            out.extend((loc, f"{m} (or {expected})" if expected else m) for m in dict.fromkeys(others))
+        else:
+            out.extend((loc, m) for m in dict.fromkeys(m for m, _ in items))
+    return out
 
 
 def _by_line(problems: list[Problem]) -> list[Problem]:
@@ -615,14 +689,8 @@ def validate_data(data: Any, filename: str = "<register>", lines: dict[tuple, in
     try:
         reg = Register.model_validate(data)
     except ValidationError as exc:
-        problems, seen = [], set()
-        for err in exc.errors():
-            loc = _clean_loc(err["loc"])
-            msg = _message(err)
-            if (loc, msg) in seen:
-                continue
-            seen.add((loc, msg))
-            problems.append(Problem(filename, _line_for(lines, loc), format_path(loc), msg))
+        located = _merge_alternatives([(_clean_loc(err["loc"]), _message(err), err) for err in exc.errors()])
+        problems = [Problem(filename, _line_for(lines, loc), format_path(loc), msg) for loc, msg in located]
         raise RegisterError(_by_line(problems)) from None
     xref = cross_reference_errors(reg)
     if xref:
@@ -641,16 +709,36 @@ _NoDatesLoader.yaml_implicit_resolvers = {
 
 
 def loads_register(text: str, filename: str = "<register>") -> Register:
+    loader = _NoDatesLoader(text)
     try:
-        node = yaml.compose(text, Loader=_NoDatesLoader)
-        data = yaml.load(text, Loader=_NoDatesLoader)
+        node = loader.get_single_node()
+        problems = _structure_problems(node, filename) if node is not None else []
+        if problems:
+            raise RegisterError(problems)
+        data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None
         problem = getattr(exc, "problem", None) or str(exc)
+        if "'\\t'" in problem:
+            problem += "; indent with spaces, not tabs"
         raise RegisterError([Problem(filename, line, "", f"not valid YAML: {problem}")]) from None
-    lines = _line_index(node) if node is not None else {}
-    return validate_data(data, filename, lines)
+    finally:
+        loader.dispose()
+    if data is None:
+        raise RegisterError([Problem(filename, 1, "", "the file is empty; a register needs at least a `controller` section")])
+    return validate_data(data, filename, _line_index(node))
+
+
+def loads_register_bytes(raw: bytes, filename: str = "<register>") -> Register:
+    """Like `loads_register`, from the bytes of a file: text that is not UTF-8 is a located problem."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        byte = raw[exc.start : exc.start + 1].hex()
+        raise RegisterError([Problem(filename, line, "", f"not UTF-8 text (byte 0x{byte}); save the file as UTF-8")]) from None
+    return loads_register(text, filename)
 
 
 def load_register(path) -> Register:
@@ -658,18 +746,23 @@ def load_register(path) -> Register:
 
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RegisterError([Problem(str(p), None, "", f"cannot read file: {exc}")]) from None
-    return loads_register(text, str(p))
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise RegisterError([Problem(str(p), None, "", f"cannot read file: {exc.strerror or exc}")]) from None
+    return loads_register_bytes(raw, str(p))
 
 
 class _Dumper(yaml.SafeDumper):
     pass
 
 
+_LINE_BREAKS_YAML_FOLDS = ("\x85", "\u2028", "\u2029", "\r")
+
+
 def _str_presenter(dumper, value):
     style = "|" if "\n" in value else None
+    if any(c in value for c in _LINE_BREAKS_YAML_FOLDS):
+        style = '"'  # escaped, or YAML reads them back as line breaks
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 

@@ -27,7 +27,7 @@ from personvern.core.manifest import (
     Register,
     RegisterError,
     Text,
-    loads_register,
+    loads_register_bytes,
     register_to_data,
     validate_data,
 )
@@ -393,11 +393,7 @@ def _read_upload(file) -> tuple[Register | None, list, str]:
     if file.size > MAX_UPLOAD:
         return None, [], _("Filen er for stor (største tillatte størrelse er %(kb)s kB).") % {"kb": MAX_UPLOAD // 1024}
     try:
-        text = file.read(MAX_UPLOAD + 1).decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return None, [], _("Filen er ikke UTF-8-tekst.")
-    try:
-        return loads_register(text, os.path.basename(file.name)[:100]), [], ""
+        return loads_register_bytes(file.read(MAX_UPLOAD + 1), os.path.basename(file.name)[:100]), [], ""
     except RegisterError as exc:
         return None, exc.problems, ""
 

@@ -6,6 +6,7 @@ from personvern.core.manifest import json_schema
 
 
 class Command(BaseCommand):
+    requires_system_checks = []  # reads files only: no database, URL conf or other app needed
     help = "Print the register's JSON Schema."
 
     def handle(self, *args, **opts):

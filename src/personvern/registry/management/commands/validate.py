@@ -4,6 +4,7 @@ from personvern.core.manifest import RegisterError, load_register
 
 
 class Command(BaseCommand):
+    requires_system_checks = []  # reads files only: no database, URL conf or other app needed
     help = "Validate register files; every error with file, line and field. Exit 2 if any is invalid."
 
     def add_arguments(self, parser):
