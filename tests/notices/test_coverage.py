@@ -165,3 +165,34 @@ def test_personvern_notice_writes_html_and_markdown_in_both_languages():
     assert "15 February 2023" in md.stdout
     bad = run("notice", "/nonexistent.yaml")
     assert bad.returncode == 2
+
+
+def test_data_supplemented_from_public_sources_brings_the_art_14_elements():
+    report = coverage(example("glasoterapi"))  # the contact form "suppleres med offentlig tilgjengelig informasjon"
+    for code in ("14(1)(d)", "14(2)(f)"):
+        assert report.element(code).status == STATED
+        assert report.element(code).where == [N.activity_anchor("kontaktskjema")]
+    reg = example("glasoterapi").model_copy(deep=True)
+    reg.activities[4].data_categories = []
+    assert coverage(reg).element("14(1)(d)").status == MISSING
+
+
+def test_consent_alone_answers_whether_the_data_must_be_given():
+    reg = loads_register("""
+controller: {legal_name: Alpha AS, email: post@alpha.no}
+activities:
+  - id: nyhetsbrev
+    name: Nyhetsbrev
+    purpose: Sende nyhetsbrev
+    legal_bases: [{basis: a}]
+    retention: {rule: until_consent_withdrawn}
+  - id: kunder
+    name: Kunder
+    purpose: Levere varer
+    legal_bases: [{basis: b}]
+    retention: {period: P12M}
+""")
+    e = coverage(reg).element("13(2)(e)")
+    assert e.status == MISSING and e.where == [N.activity_anchor("nyhetsbrev")]
+    assert [r["en"] for r in e.reasons] == [
+        'Activity "kunder" does not say whether giving the data is required (provision).']

@@ -244,3 +244,27 @@ def test_children_and_consent_bring_the_age_of_13():
     text = N.plain_text(N.render_html(reg, "nb"))
     assert "under 13 år" in text and "personvernforordningen artikkel 8 nr. 1, jf. personopplysningsloven § 5" in text
     assert "under 13" in N.plain_text(N.render_html(reg, "en"))
+
+
+def test_the_rights_are_stated_with_their_legal_limits():
+    text = {lang: N.plain_text(N.render_html(reg_from(MINIMAL), lang)) for lang in ("nb", "en")}
+    # Art. 18(2): restricted data may still be used with consent, for legal claims, others' rights, public interest.
+    assert "bruker dem ellers bare med ditt samtykke, for å fastsette, gjøre gjeldende eller forsvare et rettskrav" in text["nb"]
+    assert "otherwise use it only with your consent, to establish, exercise or defend legal claims" in text["en"]
+    # Art. 19: unless impossible or disproportionate; the recipients are named on request.
+    assert "med mindre det er umulig eller krever uforholdsmessig stor innsats. Ber du om det" in text["nb"]
+    assert "unless this is impossible or involves disproportionate effort" in text["en"]
+    # Art. 77: habitual residence, place of work, place of the alleged infringement.
+    assert "EØS-landet der du vanligvis bor, der du arbeider eller der den påståtte overtredelsen skjedde" in text["nb"]
+    assert "where you habitually live, where you work or where the alleged infringement took place" in text["en"]
+
+
+def test_giving_data_on_consent_alone_is_said_to_be_voluntary():
+    reg = reg_from(MINIMAL.replace("    provision: {requirement: voluntary}\n", ""))
+    assert reg.activities[0].provision is None
+    text = N.plain_text(N.render_html(reg, "nb"))
+    assert "Nei. Behandlingen bygger bare på samtykke, og det er frivillig å gi oss disse opplysningene." in text
+    assert "giving us this data is voluntary" in N.plain_text(N.render_html(reg, "en"))
+    mixed = reg_from(MINIMAL.replace("    provision: {requirement: voluntary}\n", "").replace(
+        "legal_bases: [{basis: a}]", "legal_bases: [{basis: a}, {basis: f, legitimate_interest: Salg}]"))
+    assert "Må du gi oss opplysningene?" not in N.plain_text(N.render_html(mixed, "nb"))

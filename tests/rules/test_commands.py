@@ -25,7 +25,7 @@ def test_lint_prints_findings_with_lines_and_exits_1_on_errors():
     assert p.returncode == 1
     assert "backe.yaml:223: feil [DEF-03] activities[1].legal_bases[0]" in out
     assert "Kilde: " in out and "Råd: " in out
-    assert out.rstrip().splitlines()[-1].startswith("24 funn: 15 feil")
+    assert out.rstrip().splitlines()[-1].startswith("26 funn: 15 feil")
 
 
 def test_lint_json_in_english():

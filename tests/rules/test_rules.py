@@ -480,6 +480,17 @@ def test_cookies_used_but_not_listed():
     assert one(reg, "DEF-06").path == "activities[0].channels"
 
 
+def test_an_activity_that_sets_cookies_none_of_which_are_listed_for_it_warns():
+    def mutate(d):
+        _tracking(d, bases=[{"basis": "a"}])
+        second = copy.deepcopy(d["activities"][0])
+        second.update(id="annonser", name={"nb": "Annonser", "en": "Ads"})
+        d["activities"].append(second)
+    f = one(make(mutate), "DEF-06", "en")
+    assert f.severity == "warning" and f.path == "activities[1].channels" and '"Ads"' in f.message
+    assert found(make(lambda d: _tracking(d, bases=[{"basis": "a"}])), "DEF-06") == []
+
+
 def test_a_necessary_cookie_with_expiry_passes():
     reg = make(lambda d: d.update(cookies=[{"name": "csrftoken", "category": "necessary", "expiry": "P1Y"}]))
     assert found(reg, "DEF-06") == []

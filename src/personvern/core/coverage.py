@@ -117,7 +117,8 @@ def coverage(reg: Register) -> Coverage:
     ctl = reg.controller
     acts = reg.activities
     direct = [a for a in acts if a.source.from_data_subject]
-    indirect = [a for a in acts if not a.source.from_data_subject]
+    # Art. 14 also applies to data that supplements what the person gave, from publicly accessible sources.
+    indirect = [a for a in acts if not a.source.from_data_subject or a.source.publicly_accessible]
     out: list[Element] = []
 
     # 13(1)(a) controller
@@ -266,11 +267,13 @@ def coverage(reg: Register) -> Coverage:
     e = Element("13(2)(e)", "GDPR Art. 13(2)(e)",
                 _r("Om du må gi opplysningene, og hva som skjer om du ikke gjør det",
                    "Whether you must give the data, and what happens if you do not"),
-                where=[N.activity_anchor(a.id) for a in direct if a.provision])
+                where=[N.activity_anchor(a.id) for a in direct if a.provision or N.consent_only(a)])
     if not direct:
         e.status = NOT_APPLICABLE
         e.reasons.append(_r("Ingen opplysninger samles inn fra deg selv.", "No data is collected from the person."))
     for a in direct:
+        if a.provision is None and N.consent_only(a):
+            continue  # the notice says that giving data on consent alone is voluntary
         if a.provision is None:
             e.status = MISSING
             e.reasons.append(_r(f"Behandlingen {_name(a)} sier ikke om det er frivillig å gi opplysningene (provision).",

@@ -469,6 +469,10 @@ def _activity(c: _Ctx, a: Activity) -> Section:
         if a.provision.consequence:
             parts.append(" " + c.x(a.provision.consequence))
         rows.append((t("Må du gi oss opplysningene?", "Do you have to give us the data?"), [P(["".join(parts)])]))
+    elif consent_only(a):
+        rows.append((t("Må du gi oss opplysningene?", "Do you have to give us the data?"), [P([t(
+            "Nei. Behandlingen bygger bare på samtykke, og det er frivillig å gi oss disse opplysningene.",
+            "No. The processing rests on consent alone, and giving us this data is voluntary.")])]))
     if a.has_basis(LegalBasisCode.CONSENT) or a.withdrawal:
         text = t("Du kan når som helst trekke tilbake samtykket. Det påvirker ikke lovligheten av behandlingen "
                  "før du trakk det tilbake.",
@@ -673,7 +677,7 @@ def _transfers(c: _Ctx) -> Section | None:
         P([c.t("Noen mottakere holder til i land utenfor EU/EØS. Slike overføringer krever et særskilt grunnlag "
                f"({c.art(44)}–49). Mottaker, land og grunnlag:",
                "Some recipients are in countries outside the EU/EEA. Such transfers need a specific basis "
-               f"({c.art(44)}–49). Recipient, country and basis:")]),
+               f"(GDPR Articles 44–49). Recipient, country and basis:")]),
         UL([_transfer_parts(c, r) for r in outside]),
     ])
 
@@ -720,14 +724,18 @@ def _rights(c: _Ctx) -> Section:
             f"or defend legal claims ({art(17)}).")])]),
         (t("Begrensning", "Restriction"), [P([t(
             "Du kan be oss begrense behandlingen, for eksempel mens vi undersøker om opplysningene er riktige. Da "
-            f"lagrer vi opplysningene, men bruker dem ikke til noe annet ({art(18)}).",
+            "lagrer vi opplysningene, men bruker dem ellers bare med ditt samtykke, for å fastsette, gjøre gjeldende "
+            "eller forsvare et rettskrav, for å verne andres rettigheter eller av hensyn til viktige allmenne "
+            f"interesser ({art(18)}).",
             "You can ask us to restrict processing, for example while we check whether the data is correct. We "
-            f"then store the data but use it for nothing else ({art(18)}).")])]),
+            "then store the data, and otherwise use it only with your consent, to establish, exercise or defend "
+            f"legal claims, to protect the rights of others or for reasons of important public interest ({art(18)}).")])]),
         (t("Beskjed til mottakere", "Notice to recipients"), [P([t(
             "Når vi retter, sletter eller begrenser opplysninger, gir vi beskjed til dem vi har utlevert "
-            f"opplysningene til. Du kan få vite hvem de er ({art(19)}).",
-            "When we rectify, erase or restrict data, we tell those to whom we have disclosed it. You can ask "
-            f"who they are ({art(19)}).")])]),
+            "opplysningene til, med mindre det er umulig eller krever uforholdsmessig stor innsats. Ber du om det, "
+            f"får du vite hvem de er ({art(19)}).",
+            "When we rectify, erase or restrict data, we tell those to whom we have disclosed it, unless this is "
+            f"impossible or involves disproportionate effort. If you ask, we tell you who they are ({art(19)}).")])]),
         (t("Dataportabilitet", "Data portability"), [P([t(
             "Når behandlingen bygger på samtykke eller avtale og skjer automatisert, kan du få opplysningene du "
             "selv har gitt oss, i et strukturert, alminnelig brukt og maskinlesbart format, og be oss overføre "
@@ -808,6 +816,12 @@ def _rights(c: _Ctx) -> Section:
                    [Section(SECTION_IDS["how"], t("Slik bruker du rettighetene", "How to use your rights"), how)])
 
 
+def consent_only(a) -> bool:
+    """Consent is the activity's only basis, so giving the data is voluntary (GDPR Art. 4(11), 7(4)): the
+    notice says so when the register gives no `provision` (Art. 13(2)(e))."""
+    return bool(a.legal_bases) and all(b.basis == LegalBasisCode.CONSENT for b in a.legal_bases)
+
+
 def _objection_needed(reg: Register) -> bool:
     return any(a.has_basis(LegalBasisCode.LEGITIMATE_INTERESTS) or a.has_basis(LegalBasisCode.PUBLIC_TASK)
                or a.direct_marketing for a in reg.activities)
@@ -853,12 +867,12 @@ def _complaint(c: _Ctx) -> Section:
     reg, t = c.reg, c.t
     blocks: list = [P([t(
         "Mener du at vi behandler personopplysninger om deg i strid med regelverket, har du rett til å klage "
-        "til en tilsynsmyndighet. I Norge er det Datatilsynet. Du kan også klage til tilsynsmyndigheten i landet "
-        f"der du bor, arbeider eller der overtredelsen skjedde ({c.art(77)}).",
+        "til en tilsynsmyndighet. I Norge er det Datatilsynet. Du kan også klage til tilsynsmyndigheten i det "
+        f"EØS-landet der du vanligvis bor, der du arbeider eller der den påståtte overtredelsen skjedde ({c.art(77)}).",
         "If you think we process personal data about you in breach of the rules, you have the right to lodge a "
         "complaint with a supervisory authority. In Norway this is Datatilsynet (the Norwegian Data Protection "
-        "Authority). You can also complain to the supervisory authority where you live or work or where the "
-        f"infringement took place ({c.art(77)}).")])]
+        "Authority). You can also complain to the supervisory authority of the EEA country where you habitually "
+        f"live, where you work or where the alleged infringement took place ({c.art(77)}).")])]
     if reg.controller.country == "NO" or reg.rights.complaint_address is None:
         d = L.DATATILSYNET
         blocks.append(DL([

@@ -24,6 +24,20 @@ def cookies_described(ctx: Context):
                      "List every cookie with name, provider, purpose, expiry and category."))
                 break
         return
+    linked = {c.activity for c in reg.cookies}
+    if None not in linked:  # every cookie is linked: an activity that sets cookies should have its own
+        for i, a in ctx.activities():
+            if Channel.COOKIES in a.channels and a.id not in linked:
+                yield ctx.finding(
+                    ("activities", i, "channels"),
+                    (f"«{a.name.nb}» samler inn opplysninger gjennom informasjonskapsler, men ingen "
+                     "informasjonskapsel i listen hører til behandlingen.",
+                     f'"{a.name.get("en")}" collects data through cookies, but no cookie in the list belongs '
+                     "to it."),
+                    ("List informasjonskapslene og pikslene behandlingen bruker (navn, leverandør, formål, "
+                     "varighet, kategori) og knytt dem til den (activity: <id>).",
+                     "List the cookies and pixels the activity uses (name, provider, purpose, expiry, "
+                     "category) and link them to it (activity: <id>)."))
     for i, c in enumerate(reg.cookies):
         if c.expiry is None:
             yield ctx.finding(
