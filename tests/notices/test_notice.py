@@ -268,3 +268,17 @@ def test_giving_data_on_consent_alone_is_said_to_be_voluntary():
     mixed = reg_from(MINIMAL.replace("    provision: {requirement: voluntary}\n", "").replace(
         "legal_bases: [{basis: a}]", "legal_bases: [{basis: a}, {basis: f, legitimate_interest: Salg}]"))
     assert "Må du gi oss opplysningene?" not in N.plain_text(N.render_html(mixed, "nb"))
+
+
+def test_a_question_as_a_term_in_markdown_gets_no_colon():
+    md = N.render_markdown(reg_from(MINIMAL), "nb")
+    assert "- **Må du gi oss opplysningene?** Det er frivillig" in md and "?:" not in md
+    assert "- **Formål:** Sende nyhetsbrev" in md
+
+
+def test_an_opt_out_without_consent_is_not_called_withdrawing_consent():
+    reg = reg_from(MINIMAL.replace("legal_bases: [{basis: a}]", "legal_bases: [{basis: f, legitimate_interest: Salg}]"))
+    text = N.plain_text(N.render_html(reg, "nb"))
+    assert "Slik reserverer du deg" in text and "Klikk på avmeldingslenken" in text
+    assert "trekke tilbake samtykket. Det påvirker" not in text
+    assert "How to opt out" in N.plain_text(N.render_html(reg, "en"))

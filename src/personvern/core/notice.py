@@ -473,7 +473,7 @@ def _activity(c: _Ctx, a: Activity) -> Section:
         rows.append((t("Må du gi oss opplysningene?", "Do you have to give us the data?"), [P([t(
             "Nei. Behandlingen bygger bare på samtykke, og det er frivillig å gi oss disse opplysningene.",
             "No. The processing rests on consent alone, and giving us this data is voluntary.")])]))
-    if a.has_basis(LegalBasisCode.CONSENT) or a.withdrawal:
+    if a.has_basis(LegalBasisCode.CONSENT):
         text = t("Du kan når som helst trekke tilbake samtykket. Det påvirker ikke lovligheten av behandlingen "
                  "før du trakk det tilbake.",
                  "You can withdraw your consent at any time. This does not affect the lawfulness of the "
@@ -481,6 +481,8 @@ def _activity(c: _Ctx, a: Activity) -> Section:
         if a.withdrawal:
             text += " " + c.x(a.withdrawal)
         rows.append((t("Trekke tilbake samtykke", "Withdrawing consent"), [P([text])]))
+    elif a.withdrawal:  # a way to opt out, but no consent to withdraw: do not say there is one
+        rows.append((t("Slik reserverer du deg", "How to opt out"), [P([c.x(a.withdrawal)])]))
     # Recipients
     if a.recipients:
         items = []
@@ -1064,12 +1066,13 @@ def _blocks_md(blocks: list, out: list[str], indent: str = "") -> None:
             out.append("")
         elif isinstance(b, DL):
             for term, value in b.items:
+                head = f"{indent}- **{md_escape(term)}{'' if term.endswith('?') else ':'}**"
                 if len(value) == 1 and isinstance(value[0], P):
-                    out.append(f"{indent}- **{md_escape(term)}:** {_inline_md(value[0].parts)}")
+                    out.append(f"{head} {_inline_md(value[0].parts)}")
                 elif len(value) == 1 and isinstance(value[0], Lines):
-                    out.append(f"{indent}- **{md_escape(term)}:** " + ", ".join(_inline_md(i) for i in value[0].lines))
+                    out.append(f"{head} " + ", ".join(_inline_md(i) for i in value[0].lines))
                 else:
-                    out.append(f"{indent}- **{md_escape(term)}:**")
+                    out.append(head)
                     sub: list[str] = []
                     _blocks_md(value, sub, indent + "  ")
                     out.extend(x for x in sub if x)
