@@ -43,6 +43,7 @@ PG_ADMIN_URL = os.environ.get("PG_URL", "postgres://postgres@127.0.0.1:5432/post
 PG_DB = "pv_consent_bench"
 ORIGIN = "https://shop.example"
 ANCHORS = {"orestbida/cookieconsent v3.1.0": 15_410, "Klaro 0.7.22": 68_883}
+BUDGET = 5_000  # "5 KB" in the issue's units: its anchors 15,410 B and 68,883 B are "15.4 KB" and "68.9 KB"
 ANCHOR_TRIVIAL, ANCHOR_NAIVE = 4_000, 1_100
 
 REGISTER = f"""
@@ -375,9 +376,9 @@ def main() -> None:
 
     size = banner_size()
     print("== banner size (gzip -9, JS+CSS+config, page with 3 categories + necessary)")
-    failed = size["total"] > 5120
+    failed = size["total"] > BUDGET
     print(f"personvern      {size['total']:>7,} B   (raw {size['raw']:,} B; code alone {size['code_only']:,} B)"
-          f"   budget 5,120 B: {'OK' if size['total'] <= 5120 else 'OVER'}")
+          f"   budget 5 KB = {BUDGET:,} B: {'OK' if size['total'] <= BUDGET else 'OVER'}")
     for name, value in ANCHORS.items():
         print(f"{name:<32} {value:>7,} B   personvern is {size['total'] / value:.2f}x")
 

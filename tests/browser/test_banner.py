@@ -26,6 +26,7 @@ PAGE = """<!doctype html>
 </head>
 <body>
 <main>
+{body_start}
 <h1>Testbutikk</h1>
 <p><a href="#personvern">Endre samtykke</a></p>
 <script type="text/plain" data-category="statistics" nonce="{nonce}">
@@ -58,20 +59,20 @@ def visit(browser, live_server, shop):
 
     contexts = []
 
-    def open_page(*, lang="nb", gpc=False, context=None, bypass_csp=False, extra="", days_later=0):
+    def open_page(*, lang="nb", gpc=False, context=None, bypass_csp=False, extra="", days_later=0, late=False):
         if context is None:
             context = browser.new_context(locale="nb-NO", bypass_csp=bypass_csp)
             contexts.append(context)
-            if gpc:
-                context.add_init_script(
-                    "Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', {get: () => true})"
-                )
             context.seen = []
 
             def page_route(route):
                 n = next(_loads)
-                html = PAGE.format(lang=context.lang, nonce=NONCE, extra=context.extra,
-                                   snippet=snippet(shop, live_server.url, nonce=NONCE).replace(".js\"", f".js?load={n}\""))
+                stub, script = snippet(shop, live_server.url, nonce=NONCE).replace(".js\"", f".js?load={n}\"").split("\n")
+                body_start = ""
+                if context.late:  # the banner runs while the parser is still in the body, before the marked tags
+                    script, body_start = "", script.replace(" async", "")
+                html = PAGE.format(lang=context.lang, nonce=NONCE, extra=context.extra, snippet=stub + "\n" + script,
+                                   body_start=body_start)
                 route.fulfill(status=200, body=html, headers={"Content-Type": "text/html; charset=utf-8",
                                                                "Content-Security-Policy": CSP})
 
@@ -85,8 +86,10 @@ def visit(browser, live_server, shop):
 
             context.route(f"{live_server.url}/shop", page_route)
             context.route(f"{live_server.url}/__test/*", asset)
-        context.lang, context.extra = lang, extra
+        context.lang, context.extra, context.late = lang, extra, late
         pg = context.new_page()
+        if gpc:
+            pg.add_init_script("Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', {get: () => true})")
         if days_later:
             pg.add_init_script(f"(() => {{ const now = Date.now; Date.now = () => now() + {days_later} * 864e5; }})()")
         pg.errors = []
@@ -151,7 +154,12 @@ def test_nothing_runs_before_consent(visit):
     buttons = pg.locator("#pvc .pvc-bs button")
     assert buttons.all_inner_texts() == ["Godta alle", "Avvis alle", "Tilpass"]
     classes = {b.get_attribute("class") for b in buttons.all()}
-    assert classes == {"pvc-b"}  # equal prominence: the same style
+    assert classes == {"pvc-b"}  # equal prominence: the same style ...
+    looks = buttons.evaluate_all("""bs => bs.map(b => { const s = getComputedStyle(b), r = b.getBoundingClientRect();
+        return [Math.round(r.width), Math.round(r.height), s.backgroundColor, s.color, s.fontSize, s.fontWeight,
+                s.borderTopWidth, s.borderTopColor, s.paddingTop]; })""")
+    assert len({tuple(x) for x in looks}) == 1, looks  # ... as the browser draws them: same size and colours
+    assert len({round(b.bounding_box()["y"]) for b in buttons.all()}) == 1  # side by side, none further down
     assert pg.locator("#pvc input[type=checkbox]:checked").count() == 0
     assert pg.errors == []  # includes CSP violations
 
@@ -215,6 +223,30 @@ def test_gpc_refuses_marketing_and_says_so(visit):
     assert rec.method == "gpc" and rec.marketing is False and rec.statistics is True
 
 
+def test_gpc_turned_on_after_accept_all_asks_again_and_marketing_stays_off(visit):
+    pg = visit()
+    pg.get_by_role("button", name="Godta alle").click()
+    records(1)
+    pg2 = visit(context=pg.context, gpc=True)
+    assert banner(pg2).is_visible() and "Global Privacy Control" in banner(pg2).inner_text()
+    time.sleep(0.3)
+    assert ran(pg2) == [] and consent_updates(pg2)[-1][1]["ad_storage"] == "denied"
+    pg2.get_by_role("button", name="Godta alle").click()
+    wait(pg2, "(window.ran || []).length === 2")
+    assert "marketing" not in ran(pg2)
+    first, second = records(2)
+    assert (first.method, second.method) == ("accept_all", "gpc") and not second.marketing
+    # an explicit yes to marketing under "Tilpass" is the visitor's own choice, and it is kept
+    pg2.get_by_role("link", name="Endre samtykke").click()
+    pg2.get_by_role("button", name="Tilpass").click()
+    pg2.get_by_label("Markedsføring").check()
+    pg2.get_by_role("button", name="Lagre valg").click()
+    records(3)
+    pg3 = visit(context=pg.context, gpc=True)
+    assert not banner(pg3).is_visible()
+    wait(pg3, "(window.ran || []).includes('marketing')")
+
+
 def test_reopen_and_withdraw_stops_future_loading(visit):
     pg = visit()
     pg.get_by_role("button", name="Godta alle").click()
@@ -238,6 +270,17 @@ def test_reopen_and_withdraw_stops_future_loading(visit):
     # the reopen button is a permanent way back as well
     pg2.get_by_role("button", name="Informasjonskapsler: Tilpass").click()
     assert banner(pg2).is_visible()
+
+
+def test_marked_tags_after_the_banner_script_run_for_a_returning_visitor(visit):
+    pg = visit()
+    pg.get_by_role("button", name="Godta alle").click()
+    records(1)
+    pg2 = visit(context=pg.context, late=True)  # document still loading when the banner starts
+    wait(pg2, "(window.ran || []).length === 3")
+    assert sorted(ran(pg2)) == ["functional", "marketing", "statistics"]
+    wait(pg2, "document.querySelector('iframe').src.endsWith('/__test/frame.html')")
+    assert pg2.errors == []
 
 
 def test_a_changed_cookie_set_asks_again(visit, org, live_server):
@@ -301,6 +344,10 @@ def test_english_page_gets_english_banner(visit):
     pg.get_by_role("button", name="Reject all").click()
     [rec] = records(1)
     assert rec.language == "en"
+    wait(pg, "!!window.personvern.id")
+    pg.get_by_role("link", name="Endre samtykke").click()
+    receipt = pg.get_by_role("link", name="See receipt")
+    assert receipt.get_attribute("href").endswith(f"/receipt/{rec.consent_id}?lang=en")
 
 
 @pytest.mark.parametrize("lang", ["no", "nn", "nb-NO"])

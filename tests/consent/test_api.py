@@ -41,6 +41,20 @@ def test_it_stores_a_decision_and_sets_the_cookie_from_the_server(client, site):
     assert cookie.value.split(".")[3] == "010"
 
 
+def test_the_ledger_stores_what_the_issue_lists_and_nothing_more(client, site):
+    columns = {f.column for f in ConsentRecord._meta.concrete_fields}
+    assert columns == {"id", "site_id", "record_id", "consent_id", "functional", "statistics", "marketing", "method",
+                       "version", "language", "at", "ip"}
+    post(client, decision(site), REMOTE_ADDR="203.0.113.77", HTTP_USER_AGENT="Mozilla/5.0 Secret",
+         HTTP_REFERER="https://alpha.example/handlekurv?kunde=42")
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT * FROM consent_consentrecord")
+        [row] = cur.fetchall()
+    assert not any("Mozilla" in str(v) or "kunde" in str(v) or "203.0.113.77" in str(v) for v in row)
+
+
 def test_it_truncates_ipv6_to_48(client, site):
     post(client, decision(site), REMOTE_ADDR="2001:db8:abcd:12:1:2:3:4")
     assert ConsentRecord.objects.get().ip == "2001:db8:abcd::"
@@ -156,6 +170,19 @@ def test_the_receipt_speaks_english_on_request(client, site):
     cid = post(client, decision(site)).json()["cid"]
     html = client.get(f"/c/{site.key}/receipt/{cid}?lang=en").content.decode()
     assert "Consent receipt" in html and '<html lang="en">' in html
+    assert "Own choice under “Customise”" in html  # the method, in words
+    assert "You can change or withdraw your choice at any time" in html
+    assert 'href="?lang=nb"' in html
+
+
+def test_the_receipt_names_the_method_and_the_way_back_in_bokmal(client, site):
+    cid = post(client, decision(site)).json()["cid"]
+    post(client, decision(site, method="reject_all", choices={}))
+    html = client.get(f"/c/{site.key}/receipt/{cid}?lang=nb", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<html lang="nb">' in html
+    assert "Eget valg under «Tilpass»" in html and "Avvis alle" in html
+    assert "Du kan endre eller trekke tilbake valget ditt når som helst" in html
+    assert 'href="https://alpha.example"' in html and 'href="?lang=en"' in html
 
 
 def test_a_record_id_used_on_another_site_is_refused(client, org, site):

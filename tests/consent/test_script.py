@@ -31,8 +31,9 @@ def test_it_serves_the_banner_with_categories_and_cookies(client, org, site):
 
 
 def test_it_stays_under_five_kilobytes_gzipped(client, site):
+    """5 KB as the issue counts (its anchors: 15,410 B is "15.4 KB"): 5,000 bytes."""
     body = client.get(f"/c/{site.key}.js").content
-    assert len(gzip.compress(body, 9)) <= 5 * 1024
+    assert len(gzip.compress(body, 9)) <= 5000
 
 
 def test_unknown_site_is_404(client, db):
@@ -68,3 +69,17 @@ def test_durations_read_naturally():
     assert duration_text("P1Y", "en") == "1 year"
     assert duration_text("session", "nb") == "Økten"
     assert duration_text("P1Y6M", "en") == "1 year 6 months"
+
+
+def test_the_minifier_shortens_only_the_banners_own_names():
+    from personvern.consent.public_views import minify_js
+
+    out = minify_js('function send(x) { return {send: x, a: 1,show: "send"}; }\n'
+                    'var o = send(1), p = o.send ? send : show;\n'
+                    'w.f = function () { }\n(g)\n')
+    short = minify_js("send").strip()
+    assert short != "send" and short.startswith("_")
+    assert f"function {short}(x)" in out  # the function and its uses ...
+    assert f"={short}(1)" in out and f"?{short}:" in out
+    assert "{send:x" in out and ",show:" in out and '"send"' in out and "o.send" in out  # ... not keys, strings, properties
+    assert "}\n(g)" in out  # no line joined where a semicolon would have been inserted

@@ -17,6 +17,12 @@ from django.utils.translation import gettext_lazy as _
 # "necessary" is always on and never asked.
 OPTIONAL_CATEGORIES = ("functional", "statistics", "marketing")
 METHODS = ("accept_all", "reject_all", "custom", "gpc")
+METHOD_LABELS = {
+    "accept_all": _("Godta alle"),
+    "reject_all": _("Avvis alle"),
+    "custom": _("Eget valg under «Tilpass»"),
+    "gpc": _("Godta alle, med markedsføring avvist etter Global Privacy Control"),
+}
 
 DEFAULT_LIFETIME_DAYS = 182  # six months (CNIL practice); refusals are kept as long
 DEFAULT_LEDGER_RETENTION_DAYS = 5 * 365
@@ -95,6 +101,9 @@ class ConsentRecord(AppendOnly):
 
     def choices(self) -> dict[str, bool]:
         return {c: getattr(self, c) for c in OPTIONAL_CATEGORIES}
+
+    def method_label(self) -> str:
+        return str(METHOD_LABELS.get(self.method, self.method))
 
 
 class NewsletterList(models.Model):

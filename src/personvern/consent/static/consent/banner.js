@@ -15,19 +15,22 @@ if (!P.stub) gtag("consent", "default", gcm({}));
 /* The choice: the server's cookie (pvc=id.version.time.bits.method) or, when newer, the local copy. */
 function read() {
   var m = d.cookie.match(/(?:^|;\s*)pvc=([^;]+)/), a = parse(m && decodeURIComponent(m[1])), b;
-  try { b = parse(localStorage.getItem("pvc")); } catch (e) { }
+  b = parse(ls("pvc"));
   return a && b ? (b.t > a.t ? b : a) : a || b;
 }
 function parse(s) {
   var p = (s || "").split(".");
   return p.length == 5 ? { id: p[0], v: p[1], t: +p[2], c: p[3], m: p[4] } : null;
 }
-function valid(s) { return !!s && s.v == C.v && Date.now() / 1e3 - s.t < C.l * 864e2; }
+/* Asked again: another version, past the lifetime, or an "accept all" with marketing from before GPC was on. */
+function valid(s) { return !!s && s.v == C.v && Date.now() / 1e3 - s.t < C.l * 864e2 && !(gpc && s.m == "accept_all" && s.c[2] == "1"); }
 function has(c) { return c == "necessary" || !!ok && cur.c.charAt(K.indexOf(c)) == "1"; }
 function gcm(g) {
   var a = g.statistics ? "granted" : "denied", m = g.marketing ? "granted" : "denied", f = g.functional ? "granted" : "denied";
   return { ad_storage: m, ad_user_data: m, ad_personalization: m, analytics_storage: a, functionality_storage: f, personalization_storage: f, security_storage: "granted" };
 }
+/* localStorage, which may be off: ls(k) reads, ls(k, v) writes, ls(k, 0) removes. */
+function ls(k, v) { try { return v === 0 ? localStorage.removeItem(k) : v ? localStorage.setItem(k, v) : localStorage.getItem(k); } catch (e) { } }
 function esc(s) { return String(s == null ? "" : s).replace(/[&<>\x22\x27]/g, function (c) { return "&#" + c.charCodeAt(0) + ";"; }); }
 function rid() {
   var b = new Uint8Array(16), h = ""; crypto.getRandomValues(b);
@@ -36,8 +39,9 @@ function rid() {
 }
 
 /* Run what the visitor allowed: blocked scripts, iframes, Consent Mode, an event. */
+function grants() { var g = {}; K.forEach(function (c) { g[c] = has(c); }); return g; }
 function apply(fresh) {
-  var g = {}; K.forEach(function (c) { g[c] = has(c); });
+  var g = grants();
   if (preview) return;
   gtag("consent", "update", gcm(g));
   d.querySelectorAll("script[type='text/plain'][data-category],iframe[data-category]").forEach(function (el) {
@@ -79,23 +83,21 @@ function forget(c) {
 function decide(method, choice) {
   var bits = K.map(function (c) { return choice[c] ? 1 : 0; }).join(""), body;
   cur = { id: cur && cur.id || "", v: C.v, t: Math.floor(Date.now() / 1e3), c: bits, m: method };
-  ok = true; save([cur.id, cur.v, cur.t, bits, method].join(".")); close(); apply(1);
+  ok = true; ls("pvc", [cur.id, cur.v, cur.t, bits, method].join(".")); close(); apply(1);
   if (preview) return;
   body = JSON.stringify({ site: C.k, id: rid(), cid: cur.id, choices: choice, method: method, version: C.v, lang: lang });
-  try { localStorage.setItem("pvc_q", body); } catch (e) { }
+  ls("pvc_q", body);
   send(body, 0);
 }
-function save(s) { try { localStorage.setItem("pvc", s); } catch (e) { } }
 /* The ledger write. Retries with the same id are stored once (idempotent). */
 function send(body, n) {
   fetch(C.a, { method: "POST", body: body, credentials: "include", keepalive: true, headers: { "Content-Type": "text/plain" } })
     .then(function (r) { if (!r.ok && r.status < 500 && r.status != 429) throw 0; if (!r.ok) throw 1; return r.json(); })
     .then(function (j) {
-      try { localStorage.removeItem("pvc_q"); } catch (e) { }
-      save(j.state); cur = read(); ok = valid(cur);
+      ls("pvc_q", 0); ls("pvc", j.state); cur = read(); ok = valid(cur);
       P.id = j.cid; if (box) info();
     }, function (e) {
-      if (e === 0) try { localStorage.removeItem("pvc_q"); } catch (x) { }
+      if (e === 0) ls("pvc_q", 0);
       else if (n < 4) setTimeout(function () { send(body, n + 1); }, 1e3 * (n + 1) * (n + 1));
     });
 }
@@ -136,7 +138,7 @@ function table(rows) {
 }
 function info() {
   var p = box && box.querySelector("#pvc-i"), id = P.id || cur && cur.id;
-  if (p && id) p.innerHTML = esc(T[15]) + ": <code>" + esc(id) + "</code> <a href='" + esc(C.r + id) + "' target=_blank rel=noopener>" + esc(T[16]) + "</a>";
+  if (p && id) p.innerHTML = esc(T[15]) + ": <code>" + esc(id) + "</code> <a href='" + esc(C.r + id + (lang == "en" ? "?lang=en" : "")) + "' target=_blank rel=noopener>" + esc(T[16]) + "</a>";
 }
 function show(focus) {
   if (box) return;
@@ -185,7 +187,10 @@ function start() {
     if (t) { e.preventDefault(); opener = t; show(1); }
   });
   if (ok && !preview) { apply(); if (reopen) reopen.hidden = false; } else show(0);
-  try { var q = localStorage.getItem("pvc_q"); if (q && !preview) send(q, 0); } catch (e) { }
+  var q = ls("pvc_q"); if (q && !preview) send(q, 0);
   Q.forEach(function (f) { P[f[0]] && P[f[0]].apply(P, f[1] || []); });
 }
-if (d.body) start(); else d.addEventListener("DOMContentLoaded", start);
+/* Consent Mode hears a returning visitor's choice at once; the page's marked tags are
+   activated once the whole document is parsed (an async script can run mid-body). */
+if (ok && !preview) gtag("consent", "update", gcm(grants()));
+if (d.readyState == "loading") d.addEventListener("DOMContentLoaded", start); else start();
