@@ -24,3 +24,12 @@ def form_data(**overrides) -> dict:
     }
     data.update(overrides)
     return data
+
+
+def verified(org, members, type: str = "access", **kw):
+    """A request received by e-mail whose identity a privacy officer has checked by hand."""
+    from personvern.rights import services
+
+    req = services.request_submit(org=org, type=type, name="Ola Nordmann", email="ola@example.org",
+                                  channel="email", send_link=False, **kw)
+    return services.request_verify_manually(req=req, note="Svarte fra kjent adresse", user=members["privacy_officer"])

@@ -80,6 +80,30 @@ def rows_by_system(request: Request) -> dict[str, list[dict]]:
     return out
 
 
+def rows_delete(request: Request) -> int:
+    """Delete the copies of the person's data gathered for the answer (the rows, not the package file).
+
+    Called when nothing more will be built from them: the request was refused or
+    answered without a package, or its last package was downloaded or expired.
+    The platform keeps only what it needs (Art. 5(1)(e))."""
+    count, _ = request.export_rows.all().delete()
+    if count:
+        record(
+            "rights.export_rows_deleted",
+            organisation=request.organisation,
+            obj=request,
+            data={"reference": request.reference, "parts": count},
+        )
+    return count
+
+
+def rows_delete_if_done(request: Request) -> int:
+    """rows_delete once the request is closed and no package can still be downloaded."""
+    if request.is_open or request.packages.filter(deleted_at__isnull=True).exists():
+        return 0
+    return rows_delete(request)
+
+
 def _csv(rows: list[dict]) -> str:
     columns: list[str] = []
     for row in rows:

@@ -83,7 +83,7 @@ class RefuseForm(forms.Form):
 
 class FeeForm(forms.Form):
     fee_nok = forms.IntegerField(label=_("Gebyr (kr)"), min_value=1, max_value=10_000)
-    justification = forms.CharField(label=_("Begrunnelse (art. 12(5))"), max_length=4000,
+    justification = forms.CharField(label=_("Begrunnelse (sendes til den registrerte, art. 12(5))"), max_length=4000,
                                     widget=forms.Textarea(attrs={"rows": 2}))
 
 

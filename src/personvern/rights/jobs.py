@@ -9,6 +9,8 @@ moves the deadline, and the new deadline gets its own reminders.
 
 from __future__ import annotations
 
+import logging
+import smtplib
 from datetime import timedelta
 
 from django.core.mail import EmailMultiAlternatives
@@ -20,6 +22,8 @@ from personvern.jobs.periodic import periodic
 
 from .models import OPEN_STATES, Reminder, Request
 from .services import packages_expire, responsible_emails
+
+log = logging.getLogger(__name__)
 
 SUBJECTS = {
     Reminder.Kind.DAYS_7: "Frist om 7 dager: {ref} ({org})",
@@ -83,6 +87,9 @@ def send_reminders(today=None) -> int:
                 if to:
                     EmailMultiAlternatives(subject, _body(req, kind, days, url), to=to).send()
         except IntegrityError:  # another worker got there first
+            continue
+        except (OSError, smtplib.SMTPException):  # the mail server is away: no row, so the next run tries again
+            log.exception("could not send the %s reminder for %s", kind, req.reference)
             continue
         record(
             "rights.reminder_sent",

@@ -43,12 +43,9 @@ DONE = {
         "them to (Article 19).",
     ),
     "erasure": (
-        "Vi har slettet opplysningene om deg (artikkel 17), unntatt det loven krever at vi tar vare på "
-        "(artikkel 17(3)); det er listet nedenfor, og blir slettet når plikten faller bort. Vi har varslet "
-        "dem vi har utlevert opplysningene til (artikkel 19).",
-        "We have erased your data (Article 17), except what the law requires us to keep (Article 17(3)); "
-        "that is listed below and will be erased when the duty ends. We have told those we disclosed the "
-        "data to (Article 19).",
+        "Vi har slettet opplysningene om deg (artikkel 17), og vi har varslet dem vi har utlevert "
+        "opplysningene til (artikkel 19).",
+        "We have erased your data (Article 17) and told those we disclosed the data to (Article 19).",
     ),
     "restriction": (
         "Vi har begrenset behandlingen av opplysningene om deg (artikkel 18): de blir bare lagret. Vi sier "
@@ -57,10 +54,8 @@ DONE = {
         "you before the restriction is lifted.",
     ),
     "objection": (
-        "Vi har tatt innsigelsen din til følge (artikkel 21). Innsigelse mot direkte markedsføring blir "
-        "alltid tatt til følge: vi bruker ikke lenger opplysningene om deg til markedsføring.",
-        "We have upheld your objection (Article 21). An objection to direct marketing is always upheld: we "
-        "no longer use your data for marketing.",
+        "Vi har tatt innsigelsen din til følge (artikkel 21(1)) og stanset behandlingen du protesterte mot.",
+        "We have upheld your objection (Article 21(1)) and stopped the processing you objected to.",
     ),
     "portability": (
         "Her er opplysningene du har gitt oss, i et strukturert, maskinlesbart format (JSON og CSV), "
@@ -79,6 +74,23 @@ DONE = {
         "We have dealt with your request.",
     ),
 }
+
+# Variants of DONE that depend on the outcome.
+ERASURE_KEPT = (
+    "Vi har slettet opplysningene om deg (artikkel 17), unntatt opplysninger som loven pålegger oss å "
+    "oppbevare (artikkel 17(3) bokstav b). De er listet nedenfor. Vi bruker dem bare til det loven krever, og "
+    "vi sletter dem når oppbevaringsplikten opphører. Vi har varslet dem vi har utlevert opplysningene til "
+    "(artikkel 19).",
+    "We have erased your data (Article 17), except data the law requires us to keep (Article 17(3)(b)). They "
+    "are listed below. We use them only for what the law requires, and we will erase them when the duty to "
+    "keep them ends. We have told those we disclosed the data to (Article 19).",
+)
+OBJECTION_MARKETING = (
+    "Vi har tatt innsigelsen din mot direkte markedsføring til følge (artikkel 21(2) og (3)). Vi bruker ikke "
+    "lenger opplysningene om deg til markedsføring, og vi har registrert at du ikke skal få markedsføring fra oss.",
+    "We have upheld your objection to direct marketing (Article 21(2) and (3)). We no longer use your data for "
+    "marketing, and we have recorded that you are not to receive marketing from us.",
+)
 
 RIGHTS = (
     "Du har rett til innsyn, retting, sletting, begrensning, dataportabilitet og til å protestere mot "
@@ -126,8 +138,20 @@ REFUSAL_GROUNDS = {
 }
 
 
+MONTHS = {1: ("én måned", "one month"), 2: ("to måneder", "two months")}
+MONTH_NAMES_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+                  "October", "November", "December")
+
+
 def _i(lang: str) -> int:
     return 1 if lang == "en" else 0
+
+
+def date_text(day, lang: str) -> str:
+    """09.04.2026 in bokmål, 9 April 2026 in English (a date nobody misreads)."""
+    if lang == "en":
+        return f"{day.day} {MONTH_NAMES_EN[day.month - 1]} {day.year}"
+    return day.strftime("%d.%m.%Y")
 
 
 def _t(text, lang: str) -> str:
@@ -243,7 +267,13 @@ def answer_letter(req, register: Register | None, lang: str, *, activities: list
     """The answer to a completed request. `activities`: ids of the activities that touch the person."""
     i, L = _i(lang), _labels(lang)
     subject = _answer_subject(req, i)
-    lines = [L["hello"].format(name=req.name), "", DONE[req.type][i]]
+    if req.type == "erasure" and kept:
+        done = ERASURE_KEPT[i]
+    elif req.type == "objection" and req.direct_marketing:
+        done = OBJECTION_MARKETING[i]
+    else:
+        done = DONE[req.type][i]
+    lines = [L["hello"].format(name=req.name), "", done]
     if req.type in ("access", "portability") and download_url:
         lines += [
             "",
@@ -286,9 +316,7 @@ def refusal_letter(req, register: Register | None, lang: str) -> Letter:
     ground = REFUSAL_GROUNDS.get(req.refusal_ground, ("", ""))[i]
     if ground:
         lines.append(ground)
-    lines.append(req.refusal_reasons.strip())
-    if req.excessive_justification.strip():
-        lines += ["", req.excessive_justification.strip()]
+    lines.append(req.refusal_reasons.strip())  # the recorded Art. 12(5) justification stays internal
     lines += [""] + _closing(req, register, lang)
     return Letter(subject, "\n".join(lines) + "\n")
 
@@ -301,15 +329,34 @@ def extension_letter(req, register: Register | None, lang: str) -> Letter:
         if i == 0
         else f"We need more time for your request ({req.reference})"
     )
-    due = req.due_on.strftime("%d.%m.%Y") if i == 0 else req.due_on.isoformat()
+    due = date_text(req.due_on, lang)
+    months = MONTHS[req.extension_months][i]
     text = (
-        f"Vi forlenger fristen for å svare med {req.extension_months} måned(er), til {due} "
-        "(personvernforordningen artikkel 12(3)). Grunnen er:"
+        f"Vi forlenger fristen for å svare deg med {months}, til {due} (personvernforordningen artikkel 12(3)). "
+        "Grunnen er:"
         if i == 0
-        else f"We are extending the time to answer by {req.extension_months} month(s), to {due} "
-        "(Article 12(3) GDPR). The reason is:"
+        else f"We are extending the time to answer your request by {months}, to {due} (Article 12(3) GDPR). "
+        "The reason is:"
     )
     lines = [L["hello"].format(name=req.name), "", text, "", req.extension_reasons.strip(), ""]
+    lines += _closing(req, register, lang)
+    return Letter(subject, "\n".join(lines) + "\n")
+
+
+def fee_letter(req, register: Register | None, lang: str, *, reasons: str) -> Letter:
+    """Art. 12(5)(a): the fee, why, and the complaint routes, told to the requester before it is charged."""
+    i, L = _i(lang), _labels(lang)
+    subject = f"Gebyr for kravet ditt ({req.reference})" if i == 0 else f"A fee for your request ({req.reference})"
+    text = (
+        "Vi mener at kravet ditt er åpenbart grunnløst eller urimelig, særlig fordi det gjentas "
+        f"(personvernforordningen artikkel 12(5)). Vi krever derfor et rimelig gebyr på {req.fee_nok} kroner "
+        "for de administrative kostnadene ved å svare (artikkel 12(5) bokstav a). Grunnen er:"
+        if i == 0
+        else "We consider your request manifestly unfounded or excessive, in particular because of its repetitive "
+        f"character (Article 12(5) GDPR). We therefore charge a reasonable fee of NOK {req.fee_nok} for the "
+        "administrative costs of answering (Article 12(5)(a)). The reason is:"
+    )
+    lines = [L["hello"].format(name=req.name), "", text, "", reasons.strip(), ""]
     lines += _closing(req, register, lang)
     return Letter(subject, "\n".join(lines) + "\n")
 
@@ -344,7 +391,7 @@ def receipt_letter(req, lang: str, *, verify_url: str = "", hours: int = 72) -> 
         "ref": req.reference,
         "name": req.name,
         "org": req.organisation.name,
-        "due": req.first_due_on.strftime("%d.%m.%Y") if i == 0 else req.first_due_on.isoformat(),
+        "due": date_text(req.first_due_on, lang),
         "hours": hours,
     }
     t = {key: text.format(**values) for key, text in RECEIPT[i].items()}

@@ -123,10 +123,16 @@ class Request(models.Model):
         return self.verified_at is not None
 
     @property
+    def answer_due_on(self):
+        """The deadline the answer is measured against. A refusal must be given within one
+        month of receipt even when the time to act was extended (Art. 12(4))."""
+        return self.first_due_on if self.state == State.REFUSED else self.due_on
+
+    @property
     def answered_on_time(self) -> bool | None:
         if self.answered_at is None:
             return None
-        return timezone.localdate(self.answered_at) <= self.due_on
+        return timezone.localdate(self.answered_at) <= self.answer_due_on
 
     def days_left(self, today=None) -> int:
         return (self.due_on - (today or timezone.localdate())).days

@@ -10,6 +10,7 @@ import hashlib
 import logging
 import secrets
 from collections import OrderedDict
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -28,7 +29,15 @@ from personvern.core import deadlines
 from personvern.registry.services import current_register
 
 from . import letters
-from .export import build_zip, export_add_rows, package_delete_file, package_read, package_store  # noqa: F401
+from .export import (  # noqa: F401
+    build_zip,
+    export_add_rows,
+    package_delete_file,
+    package_read,
+    package_store,
+    rows_delete,
+    rows_delete_if_done,
+)
 from .models import (
     OPEN_STATES,
     Channel,
@@ -86,6 +95,16 @@ def _audit(action: str, req: Request, *, user=None, request=None, ip: str | None
     )
 
 
+@contextmanager
+def _rolled_back_on_error(req: Request):
+    """Reload `req` when the step fails, so the caller never sees values that were rolled back."""
+    try:
+        yield
+    except Exception:
+        req.refresh_from_db()
+        raise
+
+
 def _set_state(req: Request, state: str) -> None:
     req.state = state
 
@@ -108,6 +127,19 @@ def _send(to: str, letter: letters.Letter) -> bool:
         log.exception("could not send rights mail")
         return False
     return True
+
+
+def _deliver(req: Request, letter: letters.Letter) -> None:
+    """Send a letter the requester must receive (answer, refusal, extension notice, fee notice).
+
+    Sent before the step is recorded (and before any lock is taken): if the mail
+    server does not take the letter, RightsError stops the step, so the app never
+    records an answer or a notice that did not go out. A request without an e-mail
+    address (received by letter or phone) is answered on paper from the request page."""
+    if req.email and not _send(req.email, letter):
+        raise RightsError(
+            gettext_noop("E-posten til den registrerte kunne ikke sendes, så ingenting er lagret. Prøv igjen senere.")
+        )
 
 
 # --------------------------------------------------------------------------
@@ -491,17 +523,20 @@ def request_extend(
         )
     except deadlines.ExtensionError as exc:
         raise RightsError(str(exc)) from None
-    with transaction.atomic():
+    with _rolled_back_on_error(req):
         req.extension_reasons = reasons.strip()
         req.extension_months = months
         req.extension_notified_at = notified_at
         req.due_on = new_due
         req.state = State.EXTENDED
-        req.save(update_fields=["extension_reasons", "extension_months", "extension_notified_at", "due_on", "state"])
-        _event(req, "extended", user=user, note=f"+{months}")
-        _audit("request_extended", req, user=user, request=request, months=months, due_on=new_due.isoformat())
-    if send:
-        _send(req.email, letters.extension_letter(req, current_register(req.organisation), req.language))
+        if send:  # the notice is part of the extension: no notice, no extension (Art. 12(3))
+            _deliver(req, letters.extension_letter(req, current_register(req.organisation), req.language))
+        with transaction.atomic():
+            req.save(update_fields=["extension_reasons", "extension_months", "extension_notified_at", "due_on",
+                                    "state"])
+            _event(req, "extended", user=user, note=f"+{months}")
+            _audit("request_extended", req, user=user, request=request, months=months,
+                   due_on=new_due.isoformat(), notified="email" if send else "recorded")
     return req
 
 
@@ -529,34 +564,49 @@ def request_refuse(
         )
     if req.direct_marketing and ground != RefusalGround.CANNOT_IDENTIFY:
         raise RightsError(gettext_noop("En innsigelse mot direkte markedsføring skal alltid tas til følge (art. 21(3))."))
-    with transaction.atomic():
+    with _rolled_back_on_error(req):
         req.refusal_ground = ground
         req.refusal_reasons = reasons.strip()
         req.excessive_justification = excessive_justification.strip()
         letter = letters.refusal_letter(req, current_register(req.organisation), req.language)
-        req.answer_text = letter.body
-        req.answered_at = timezone.now()
-        req.state = State.REFUSED
-        req.verify_nonce = ""
-        req.save()
-        _event(req, "refused", user=user, note=ground)
-        _audit("request_refused", req, user=user, request=request, ground=ground, on_time=req.answered_on_time)
-    if send:
-        _send(req.email, letter)
+        if send:
+            _deliver(req, letter)
+        with transaction.atomic():
+            req.answer_text = letter.body
+            req.answered_at = timezone.now()
+            req.state = State.REFUSED
+            req.verify_nonce = ""
+            req.save()
+            _event(req, "refused", user=user, note=ground)
+            _audit("request_refused", req, user=user, request=request, ground=ground, on_time=req.answered_on_time)
+    rows_delete(req)  # nothing will be disclosed: the copies of the person's data go now
     return req
 
 
-def request_charge_fee(*, req: Request, user, fee_nok: int, justification: str, request=None) -> Request:
-    """Art. 12(5)(a): a reasonable fee only for unfounded/excessive requests, with a recorded justification."""
+def request_charge_fee(*, req: Request, user, fee_nok: int, justification: str, request=None,
+                       send: bool = True) -> Request:
+    """Art. 12(5)(a): a reasonable fee, only for manifestly unfounded or excessive requests and only
+    with a recorded justification. The requester is told the fee and why before it is charged
+    (a letter with the complaint routes); the request then waits on the requester."""
+    if not req.is_open:
+        raise RightsError(gettext_noop("Forespørselen er avsluttet."))
     if not justification.strip():
         raise RightsError(gettext_noop("Et gebyr krever en begrunnelse (art. 12(5))."))
     if fee_nok <= 0 or fee_nok > 10_000:
         raise RightsError(gettext_noop("Gebyret må være et rimelig beløp."))
-    req.fee_nok = fee_nok
-    req.excessive_justification = justification.strip()
-    req.save(update_fields=["fee_nok", "excessive_justification"])
-    _event(req, "fee", user=user, note=str(fee_nok))
-    _audit("request_fee", req, user=user, request=request, fee_nok=fee_nok)
+    if req.direct_marketing:
+        raise RightsError(gettext_noop("En innsigelse mot direkte markedsføring skal alltid tas til følge (art. 21(3))."))
+    with _rolled_back_on_error(req):
+        req.fee_nok = fee_nok
+        req.excessive_justification = justification.strip()
+        req.state = State.WAITING_ON_REQUESTER
+        if send:
+            _deliver(req, letters.fee_letter(req, current_register(req.organisation), req.language,
+                                             reasons=justification))
+        with transaction.atomic():
+            req.save(update_fields=["fee_nok", "excessive_justification", "state"])
+            _event(req, "fee", user=user, note=str(fee_nok))
+            _audit("request_fee", req, user=user, request=request, fee_nok=fee_nok, notified=send)
     return req
 
 
@@ -602,11 +652,18 @@ def request_complete(*, req: Request, user, request=None, base_url: str | None =
         raise RightsError(gettext_noop("Identiteten må bekreftes før vi svarer med opplysninger."))
     if req.tasks.filter(status=Task.Status.OPEN).exists():
         raise RightsError(gettext_noop("Alle oppgaver må være lukket først."))
-    url = ""
+    url, package = "", None
     if req.type in EXPORT_TYPES:
-        _package, token = package_issue(req=req, user=user, request=request)
+        package, token = package_issue(req=req, user=user, request=request)
         url = _link("download", req.organisation.slug, token, req.language, base_url)
     letter = answer_preview(req, download_url=url)
+    if send:
+        try:
+            _deliver(req, letter)
+        except RightsError:
+            if package is not None:  # a link nobody received: the file goes at once
+                package_delete_file(package)
+            raise
     with transaction.atomic():
         req.answer_text = letter.body.replace(url, "[lenke]") if url else letter.body
         req.answered_at = timezone.now()
@@ -614,8 +671,8 @@ def request_complete(*, req: Request, user, request=None, base_url: str | None =
         req.save(update_fields=["answer_text", "answered_at", "state"])
         _event(req, "completed", user=user)
         _audit("request_completed", req, user=user, request=request, on_time=req.answered_on_time)
-    if send:
-        _send(req.email, letter)
+    if package is None:
+        rows_delete(req)  # no package to fill: the copies of the person's data are not kept
     return req
 
 
@@ -644,6 +701,7 @@ def package_download(*, org, token: str, ip: str | None = None) -> tuple[ExportP
         package_delete_file(package)
         _event(package.request, "export_downloaded")
         _audit("export_downloaded", package.request, ip=ip, package=package.pk)
+        rows_delete_if_done(package.request)
     return package, content
 
 
@@ -655,7 +713,9 @@ def packages_expire(now: datetime | None = None) -> int:
         deleted_at__isnull=True, expires_at__lte=now
     ):
         package_delete_file(package)
+        _event(package.request, "export_expired")
         _audit("export_expired", package.request, package=package.pk)
+        rows_delete_if_done(package.request)
         count += 1
     return count
 
@@ -688,14 +748,15 @@ class OnTime:
 
 
 def on_time_figure(org, today=None) -> OnTime:
-    """Requests answered (completed or refused) by their deadline, and open ones past it."""
+    """Requests answered (completed or refused) by their deadline, and open ones past it.
+    A refusal counts against the first deadline, extended or not (Art. 12(4))."""
     today = today or timezone.localdate()
     answered = on_time = 0
-    for answered_at, due_on in Request.objects.filter(organisation=org, answered_at__isnull=False).values_list(
-        "answered_at", "due_on"
+    for req in Request.objects.filter(organisation=org, answered_at__isnull=False).only(
+        "answered_at", "due_on", "first_due_on", "state"
     ):
         answered += 1
-        on_time += int(timezone.localdate(answered_at) <= due_on)
+        on_time += int(bool(req.answered_on_time))
     overdue = Request.objects.filter(organisation=org, state__in=OPEN_STATES, due_on__lt=today).count()
     return OnTime(answered, on_time, overdue)
 

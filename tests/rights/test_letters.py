@@ -1,0 +1,91 @@
+"""Letters to the requester: the wording per type and outcome, in bokmål and English."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from personvern.rights import letters, services
+from personvern.rights.models import State, Task
+from rights.helpers import verified
+
+OSLO = ZoneInfo("Europe/Oslo")
+
+
+@pytest.mark.parametrize("lang", ["nb", "en"])
+def test_an_erasure_letter_lists_only_what_was_kept(members, org, saved_register, lang):
+    req = verified(org, members, type="erasure", language=lang)
+    for task in req.tasks.all():
+        services.task_complete(task=task, user=members["privacy_officer"], note="Slettet", evidence="Admin")
+    plain = services.answer_preview(req).body
+    assert ("listet nedenfor" if lang == "nb" else "listed below") not in plain
+    assert "17(3)" not in plain
+
+    visma = req.tasks.get(system_id="visma-business")
+    visma.status = Task.Status.KEPT
+    visma.save()
+    kept = services.answer_preview(req).body
+    assert ("listet nedenfor" if lang == "nb" else "listed below") in kept
+    assert "17(3)" in kept and "regnskapslovgivningen" in kept  # the law the register gives for keeping it
+
+
+def test_a_direct_marketing_objection_letter_says_marketing_stops(members, org, saved_register):
+    general = verified(org, members, type="objection")
+    marketing = verified(org, members, type="objection", direct_marketing=True)
+    assert "markedsføring" not in services.answer_preview(general).body.split("Du har rett")[0]
+    body = services.answer_preview(marketing).body
+    assert "direkte markedsføring til følge (artikkel 21(2) og (3))" in body
+
+
+@pytest.mark.parametrize(("lang", "months", "expected"), [
+    ("nb", 2, "med to måneder, til 09.06.2026"),
+    ("nb", 1, "med én måned, til 11.05.2026"),  # 9 May 2026 is a Saturday
+    ("en", 2, "by two months, to 9 June 2026"),
+    ("en", 1, "by one month, to 11 May 2026"),
+])
+def test_the_extension_letter_names_the_months_and_the_date(members, org, mailbox, lang, months, expected):
+    with time_machine.travel(dt.datetime(2026, 3, 9, 10, tzinfo=OSLO), tick=True):
+        req = verified(org, members, language=lang)
+        services.request_extend(req=req, user=members["privacy_officer"], reasons="Mange systemer", months=months)
+    mailbox.wait_for(1)
+    text = mailbox.bodies(-1)[0]
+    assert expected in " ".join(text.split())
+    assert "(er)" not in text and "(s)" not in text
+
+
+def test_the_refusal_letter_keeps_the_internal_justification_out(members, org, mailbox):
+    req = verified(org, members)
+    services.request_refuse(req=req, user=members["privacy_officer"], ground="excessive",
+                            reasons="Du har sendt det samme kravet fire ganger på to uker.",
+                            excessive_justification="Intern logg: PV-1, PV-2, PV-3")
+    mailbox.wait_for(1)
+    text = mailbox.bodies(-1)[0]
+    assert "fire ganger" in text and "Intern logg" not in text
+    assert "Datatilsynet" in text and "domstolene" in text and "artikkel 12(5)" in text
+
+
+@pytest.mark.parametrize("lang", ["nb", "en"])
+def test_a_fee_is_told_to_the_requester_with_reasons_and_complaint_routes(members, org, mailbox, lang):
+    req = verified(org, members, language=lang)
+    services.request_charge_fee(req=req, user=members["privacy_officer"], fee_nok=250,
+                                justification="Femte like krav denne måneden")
+    mailbox.wait_for(1)
+    text = " ".join(mailbox.bodies(-1)[0].split())
+    assert ("250 kroner" if lang == "nb" else "NOK 250") in text and "Femte like krav" in text
+    assert "Datatilsynet" in text and ("domstolene" if lang == "nb" else "courts") in text
+    req.refresh_from_db()
+    assert req.state == State.WAITING_ON_REQUESTER and req.fee_nok == 250
+
+
+def test_a_direct_marketing_objection_is_never_charged(members, org, mailbox):
+    req = verified(org, members, type="objection", direct_marketing=True)
+    with pytest.raises(services.RightsError, match="21"):
+        services.request_charge_fee(req=req, user=members["privacy_officer"], fee_nok=100, justification="Mange")
+
+
+def test_english_letters_write_dates_in_words():
+    assert letters.date_text(dt.date(2026, 4, 9), "en") == "9 April 2026"
+    assert letters.date_text(dt.date(2026, 4, 9), "nb") == "09.04.2026"
