@@ -48,6 +48,15 @@ def test_a_job_claimed_by_another_worker_is_not_run_again(db, counting_job):
     assert PeriodicRun.objects.filter(pk=row.pk, next_run=now).update(next_run=now) == 0
 
 
-def test_worker_once_runs_periodic_jobs_and_queued_tasks(db, counting_job):
+def test_worker_once_runs_periodic_jobs_and_queued_tasks(transactional_db, counting_job):
+    # transactional_db: the task worker calls close_old_connections(), which closes a
+    # connection held inside a test transaction (autocommit off) on PostgreSQL
+    from django_tasks_db.models import DBTaskResult
+
+    from personvern.consent.tasks import send_confirmation_mail
+
+    queued = send_confirmation_mail.enqueue(subscriber_id=0, base_url="http://testserver")
     call_command("worker", "--once", verbosity=0)
     assert calls == [1]
+    done = DBTaskResult.objects.get(pk=queued.id)
+    assert done.status == "SUCCESSFUL" and done.return_value == "nothing to send"
