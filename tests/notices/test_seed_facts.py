@@ -63,7 +63,7 @@ SEED_FACTS = {
         ("Nyhetsbrev", "Newsletter"), ("6 ganger per år", "6 times a year"),
         ("samtykke", "consent"), ("Det er frivillig", "voluntary"),
         ("30 dager", "30 days"),
-        ("Vi har ikke utnevnt personvernombud", "We have not designated a data protection officer"),
+        ("Vi har ikke utpekt personvernombud", "We have not designated a data protection officer"),
     ],
     "backe": [
         "Joh. Jørg. Backe as", "910 380 133", "Akersgaten 45", "0158 Oslo", "post@backeigrensen.no",

@@ -140,14 +140,14 @@ def coverage(reg: Register) -> Coverage:
         e.where = [S["dpo"]]
         if not (ctl.dpo.email or ctl.dpo.phone):
             e.status = MISSING
-            e.reasons.append(_r("Et personvernombud er utnevnt, men protokollen har ingen e-post eller telefon til "
+            e.reasons.append(_r("Et personvernombud er utpekt, men protokollen har ingen e-post eller telefon til "
                                 "det (controller.dpo.email, phone).",
                                 "A DPO is designated but the register has no e-mail or phone for them "
                                 "(controller.dpo.email, phone)."))
     else:
         e.status = NOT_APPLICABLE
         e.where = [S["dpo"]]
-        e.reasons.append(_r("Ikke utnevnt personvernombud; erklæringen sier det.",
+        e.reasons.append(_r("Ikke utpekt personvernombud; erklæringen sier det.",
                             "No DPO designated; the notice says so."))
     out.append(e)
 

@@ -342,7 +342,7 @@ def _controller(c: _Ctx) -> Section:
         if lines:
             dpo_blocks.append(Lines(lines))
     else:
-        dpo_blocks.append(P([c.t("Vi har ikke utnevnt personvernombud.",
+        dpo_blocks.append(P([c.t("Vi har ikke utpekt personvernombud.",
                                  "We have not designated a data protection officer.")]))
         if dpo.compliance_by:
             dpo_blocks.append(P([c.x(dpo.compliance_by)]))
