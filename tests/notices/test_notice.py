@@ -282,3 +282,12 @@ def test_an_opt_out_without_consent_is_not_called_withdrawing_consent():
     assert "Slik reserverer du deg" in text and "Klikk på avmeldingslenken" in text
     assert "trekke tilbake samtykket. Det påvirker" not in text
     assert "How to opt out" in N.plain_text(N.render_html(reg, "en"))
+
+
+def test_the_identity_check_is_asked_only_on_reasonable_doubt():
+    reg = reg_from(MINIMAL)
+    assert reg.rights.identity_check is None
+    assert ("Har vi rimelig grunn til å tvile på hvem du er, kan vi be deg om de opplysningene som trengs for å "
+            "bekrefte identiteten din, og ikke mer (personvernforordningen artikkel 12 nr. 6)."
+            in N.plain_text(N.render_html(reg, "nb")))
+    assert "If we have reasonable doubts about who you are" in N.plain_text(N.render_html(reg, "en"))

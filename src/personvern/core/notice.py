@@ -810,10 +810,10 @@ def _rights(c: _Ctx) -> Section:
         how.append(P([c.x(rh.identity_check)]))
     else:
         how.append(P([t(
-            "Før vi gir deg opplysninger eller endrer dem, må vi være sikre på at du er den du sier du er. Vi kan "
-            f"derfor be deg bekrefte identiteten din ({art(12, 6)}).",
-            "Before we give you data or change it, we must be sure that you are who you say you are. We may "
-            f"therefore ask you to confirm your identity ({art(12)}(6)).")]))
+            "Har vi rimelig grunn til å tvile på hvem du er, kan vi be deg om de opplysningene som trengs for å "
+            f"bekrefte identiteten din, og ikke mer ({art(12, 6)}).",
+            "If we have reasonable doubts about who you are, we may ask you for the information needed to "
+            f"confirm your identity, and no more ({art(12)}(6)).")]))
     return Section(SECTION_IDS["rights"], t("Dine rettigheter", "Your rights"), blocks,
                    [Section(SECTION_IDS["how"], t("Slik bruker du rettighetene", "How to use your rights"), how)])
 
