@@ -8,9 +8,9 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from examples.shop import REFERENCE_NOW, customers_with_orders
+from examples.shop import REFERENCE_NOW, customers_with_orders, ensure_database
 from personvern.connectors.datamap import parse_datamap
-from personvern.connectors.engine import ConnectorError
+from personvern.connectors.engine import ConnectorError, make_engine
 from personvern.connectors.execute import access, erase, keyed_hash, rectify, restrict
 
 from .conftest import HASH_KEY
@@ -203,3 +203,52 @@ def test_a_map_that_does_not_fit_the_schema_is_a_clear_error(readonly_engine, da
 
 def _as_datetime(value) -> dt.datetime:
     return value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+
+
+def test_orders_restricted_in_the_side_table_keep_their_customer_masked_not_deleted(engine, datamap, subject):
+    """Only the orders are restricted (side table pv_restriction): they and their lines and
+    invoices stay untouched; the customer they point at cannot be deleted, so it is masked."""
+    cid, email = subject
+    restrict(engine, datamap, {"email": email}, reason="legal claim", now=REFERENCE_NOW)
+    with engine.begin() as conn:  # lift the customer's own mark, keep the orders' side-table marks
+        conn.execute(sa.text("UPDATE customers SET processing_restricted = :f WHERE id = :c"), {"f": False, "c": cid})
+    lines_before = fetch(engine, "SELECT count(*) FROM order_lines WHERE order_id IN (SELECT id FROM orders WHERE customer_id = :c)", c=cid)[0][0]
+
+    result = erase(engine, datamap, {"email": email}, now=REFERENCE_NOW, hash_key=HASH_KEY)
+    outcome = {t.table: t for t in result.tables}
+    assert outcome["orders"].skipped_restricted == 5 and outcome["orders"].deleted == outcome["orders"].held == 0
+    assert outcome["order_lines"].skipped_restricted == lines_before
+    assert outcome["customers"].deleted == 0 and outcome["customers"].kept_referenced == 1
+    row = fetch(engine, "SELECT email, first_name, phone, fodselsnummer FROM customers WHERE id = :c", c=cid)[0]
+    assert row.email == keyed_hash(HASH_KEY, email, 254)
+    assert (row.first_name, row.phone, row.fodselsnummer) == (None, None, None)
+    assert fetch(engine, "SELECT count(*) FROM orders WHERE customer_id = :c AND delivery_name IS NOT NULL", c=cid)[0][0] == 5
+    assert result.verification.ok, result.verification
+    assert result.verification.restricted_matches == {"invoices.buyer_email": 5}
+
+
+def test_erasure_of_rows_with_a_composite_key_holding_a_timestamp(db_url):
+    """Keys are bound through the column types (SQLite keeps timestamps as text)."""
+    ensure_database(db_url)
+    engine = make_engine(db_url)
+    meta = sa.MetaData()
+    visits = sa.Table(
+        "visits", meta,
+        sa.Column("email", sa.String(100), primary_key=True),
+        sa.Column("visited_at", sa.DateTime, primary_key=True),
+        sa.Column("ip", sa.String(45)),
+    )
+    meta.create_all(engine)
+    when = [dt.datetime(2026, 1, d, 10, 30, 15, 250000 * (d - 1)) for d in (1, 2, 3)]  # one with 0 microseconds
+    with engine.begin() as conn:
+        conn.execute(sa.insert(visits), [{"email": "kari@example.no", "visited_at": w, "ip": "10.0.0.1"} for w in when])
+        conn.execute(sa.insert(visits), [{"email": "ola@example.no", "visited_at": when[0], "ip": "10.0.0.2"}])
+    visit_map = parse_datamap({"tables": {"visits": {"erasure": "delete_row", "columns": {
+        "email": {"category": "contact.email", "identity": "email"}, "ip": {"category": "online.ip_address", "erasure": "set_null"}}}}})
+    try:
+        assert access(engine, visit_map, {"email": "kari@example.no"}).counts == {"visits": 3}
+        result = erase(engine, visit_map, {"email": "kari@example.no"})
+        assert result.counts == {"visits": {"found": 3, "deleted": 3}} and result.verification.ok
+        assert fetch(engine, "SELECT email FROM visits") == [("ola@example.no",)]
+    finally:
+        engine.dispose()

@@ -198,32 +198,50 @@ def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
         yield items[start : start + size]
 
 
+FLAG_HELD = "_pv_held"
+FLAG_RESTRICTED = "_pv_restricted"
+
+
 class Collector:
     """Breadth-first walk from the identity columns along every relationship, both
-    directions, one query per table per round."""
+    directions, one query per table per round. With flags_at, every row also carries
+    whether it is under legal hold then and whether a side table restricts it, computed
+    by the same query (no second query per table)."""
 
-    def __init__(self, ctx: Context, conn: Connection, lock: bool = False):
+    def __init__(self, ctx: Context, conn: Connection, lock: bool = False, flags_at: dt.datetime | None = None):
         self.ctx = ctx
         self.conn = conn
         self.lock = lock and conn.dialect.name != "sqlite"
+        self.flags_at = flags_at
         self.found: dict[str, dict[Key, dict[str, Any]]] = {}
         self.queries = 0
 
-    def _fetch(self, table_name: str, conditions: list[sa.ColumnElement[bool]]) -> dict[Key, dict[str, Any]]:
+    def _query(self, table_name: str, conditions: list[sa.ColumnElement[bool]]) -> sa.Select:
         table = self.ctx.table(table_name)
-        pk_names = [c.name for c in self.ctx.pk(table_name)]
-        query = sa.select(table).where(sa.or_(*conditions))
-        if self.lock:
-            query = query.with_for_update()
-        self.queries += 1
-        new: dict[Key, dict[str, Any]] = {}
-        known = self.found.setdefault(table_name, {})
-        for row in self.conn.execute(query).mappings():
-            key = tuple(row[name] for name in pk_names)
-            if key not in known:
-                known[key] = dict(row)
-                new[key] = known[key]
-        return new
+        extra = []
+        if self.flags_at is not None:
+            held = hold_clause(self.ctx.datamap, self.ctx.metadata, table, self.flags_at)
+            if held is not None:
+                extra.append(sa.case((held, 1), else_=0).label(FLAG_HELD))
+            spec = self.ctx.datamap.tables[table_name].restriction
+            if spec is not None and spec.side_table:
+                clause = restricted_clause(self.ctx.datamap, self.ctx.metadata, table)
+                extra.append(sa.case((clause, 1), else_=0).label(FLAG_RESTRICTED) if clause is not None else sa.literal(0).label(FLAG_RESTRICTED))
+        query = sa.select(table, *extra).where(sa.or_(*conditions))
+        return query.with_for_update() if self.lock else query
+
+    def _fetch_round(self, wanted: dict[str, list[sa.ColumnElement[bool]]]) -> dict[str, dict[Key, dict[str, Any]]]:
+        frontier: dict[str, dict[Key, dict[str, Any]]] = {}
+        for name, conditions in wanted.items():
+            self.queries += 1
+            pk_names = [c.name for c in self.ctx.pk(name)]
+            known = self.found.setdefault(name, {})
+            new = frontier[name] = {}
+            for row in self.conn.execute(self._query(name, conditions)).mappings():
+                key = tuple(row[n] for n in pk_names)
+                if key not in known:
+                    known[key] = new[key] = dict(row)
+        return frontier
 
     def run(self, identity: Mapping[str, str]) -> dict[str, dict[Key, dict[str, Any]]]:
         seeds: dict[str, list[sa.ColumnElement[bool]]] = {}
@@ -231,7 +249,7 @@ class Collector:
             variants = identity_variants(kind, value)
             for table_name, column in self.ctx.datamap.identity_columns(kind):
                 seeds.setdefault(table_name, []).append(self.ctx.table(table_name).c[column].in_(variants))
-        frontier = {name: self._fetch(name, conds) for name, conds in seeds.items()}
+        frontier = self._fetch_round(seeds)
         while any(frontier.values()):
             wanted: dict[str, list[sa.ColumnElement[bool]]] = {}
             for edge in self.ctx.links:
@@ -253,7 +271,7 @@ class Collector:
                     cols = [self.ctx.table(target).c[c] for c in target_cols]
                     for chunk in _chunks(values):
                         wanted.setdefault(target, []).append(_in(cols, chunk))
-            frontier = {name: self._fetch(name, conds) for name, conds in wanted.items()}
+            frontier = self._fetch_round(wanted) if wanted else {}
         return {name: rows for name, rows in self.found.items() if rows}
 
 
@@ -294,15 +312,21 @@ def keyed_hash(key: bytes, value: Any, length: int | None) -> str:
     return digest[: min(64, length)] if length else digest
 
 
-def mask_values(
+@dataclass(frozen=True)
+class HashMap:
+    """A keyed-hash mask: each value the rows hold and its hash (one CASE in SQL)."""
+
+    mapping: dict[Any, str]
+
+
+def mask_plan(
     table: sa.Table, masks: Mapping[str, ColumnErasure], rows: Iterable[Mapping[str, Any]], hash_key: bytes | None
 ) -> dict[str, Any]:
-    """SET clause values: NULL, a fixed value, or a keyed hash as one CASE over the
+    """The new value of each masked column: None, a fixed value, or a HashMap over the
     values the rows hold (the hash is computed here, the statement stays one per table)."""
     values: dict[str, Any] = {}
     rows = list(rows)
     for name, erasure in masks.items():
-        column = table.c[name]
         if erasure.action == "set_null":
             values[name] = None
         elif erasure.action == "fixed":
@@ -310,11 +334,99 @@ def mask_values(
         else:
             if hash_key is None:
                 raise ConnectorError(f"{table.name}.{name} is erased with a keyed hash; give the hash key")
-            length = getattr(column.type, "length", None)
+            length = getattr(table.c[name].type, "length", None)
             mapping = {r[name]: keyed_hash(hash_key, r[name], length) for r in rows if r[name] is not None}
             if mapping:
-                values[name] = sa.case(mapping, value=column, else_=column)
+                values[name] = HashMap(mapping)
     return values
+
+
+def mask_values(
+    table: sa.Table, masks: Mapping[str, ColumnErasure], rows: Iterable[Mapping[str, Any]], hash_key: bytes | None
+) -> dict[str, Any]:
+    """mask_plan as SQLAlchemy SET values (keyed hashes as a CASE)."""
+    return {
+        name: sa.case(v.mapping, value=table.c[name], else_=table.c[name]) if isinstance(v, HashMap) else v
+        for name, v in mask_plan(table, masks, rows, hash_key).items()
+    }
+
+
+class RawSQL:
+    """Erasure's writes and its proof, written out directly: identifiers come from the
+    reflected schema and are quoted by the dialect, every value is a driver parameter.
+    This skips SQLAlchemy's statement building and cache lookup, which cost more CPU
+    than the database spends on these small keyed statements."""
+
+    def __init__(self, conn: Connection):
+        self.conn = conn
+        self.quote = conn.dialect.identifier_preparer.quote
+        self.mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        self.statements = 0
+
+    def run(self, sql: str, params: list) -> Any:
+        self.statements += 1
+        return self.conn.exec_driver_sql(sql, tuple(params))
+
+    def col(self, table: sa.Table, column: str) -> str:
+        return f"{self.quote(table.name)}.{self.quote(column)}"
+
+    def bind(self, table: sa.Table, column: str, value: Any) -> Any:
+        """The value as the column's type hands it to the driver (SQLite keeps dates and
+        decimals as text, exactly as SQLAlchemy wrote them)."""
+        if value is None:
+            return None
+        cache = table.metadata.info.setdefault("pv_binds", {})
+        key = (table.name, column, self.conn.dialect.name)
+        if key not in cache:
+            cache[key] = table.c[column].type.dialect_impl(self.conn.dialect).bind_processor(self.conn.dialect)
+        process = cache[key]
+        return process(value) if process else value
+
+    def where_in(self, table: sa.Table, columns: list[str], values: list[tuple], params: list) -> str:
+        """`col IN (?, ?)` or `(a, b) IN ((?, ?), ...)`, the values appended to params."""
+        if not values:
+            return "1 = 0"
+        if len(columns) == 1:
+            params.extend(self.bind(table, columns[0], v[0]) for v in values)
+            return f"{self.col(table, columns[0])} IN ({', '.join([self.mark] * len(values))})"
+        row = "(" + ", ".join([self.mark] * len(columns)) + ")"
+        for v in values:
+            params.extend(self.bind(table, c, x) for c, x in zip(columns, v))
+        return f"({', '.join(self.col(table, c) for c in columns)}) IN ({', '.join([row] * len(values))})"
+
+    def unreferenced(self, metadata: sa.MetaData, table: sa.Table) -> str:
+        """` AND NOT EXISTS (…)` per foreign key of any table (in the map or not) that points at table."""
+        cache = metadata.info.setdefault("pv_unreferenced", {})  # per reflected schema
+        key = (table.name, self.conn.dialect.name)
+        if key not in cache:
+            parts = []
+            for other, pairs in references_to(metadata, table):
+                match = " AND ".join(f"{self.col(other, child)} = {self.col(table, parent)}" for child, parent in pairs)
+                parts.append(f" AND NOT EXISTS (SELECT 1 FROM {self.quote(other.name)} WHERE {match})")
+            cache[key] = "".join(parts)
+        return cache[key]
+
+    def delete(self, metadata: sa.MetaData, table: sa.Table, pk: list[str], keys: list[tuple]) -> int:
+        params: list = []
+        where = self.where_in(table, pk, keys, params)
+        return self.run(f"DELETE FROM {self.quote(table.name)} WHERE {where}{self.unreferenced(metadata, table)}", params).rowcount
+
+    def update(self, table: sa.Table, pk: list[str], keys: list[tuple], values: Mapping[str, Any]) -> int:
+        params: list = []
+        sets = []
+        for name, value in values.items():
+            column = self.col(table, name)
+            if isinstance(value, HashMap):
+                whens = []
+                for old, new in value.mapping.items():
+                    whens.append(f"WHEN {self.mark} THEN {self.mark}")
+                    params += [self.bind(table, name, old), self.bind(table, name, new)]
+                sets.append(f"{self.quote(name)} = CASE {column} {' '.join(whens)} ELSE {column} END")
+            else:
+                sets.append(f"{self.quote(name)} = {self.mark}")
+                params.append(self.bind(table, name, value))
+        where = self.where_in(table, pk, keys, params)
+        return self.run(f"UPDATE {self.quote(table.name)} SET {', '.join(sets)} WHERE {where}", params).rowcount
 
 
 def _child_order(ctx: Context, names: Iterable[str]) -> list[str]:
@@ -330,25 +442,23 @@ def _child_order(ctx: Context, names: Iterable[str]) -> list[str]:
         return names
 
 
-def _select_keys(conn: Connection, ctx: Context, name: str, keys: list[Key], clause) -> set[Key]:
-    pk = ctx.pk(name)
-    out: set[Key] = set()
-    for chunk in _chunks(keys):
-        out.update(tuple(r) for r in conn.execute(sa.select(*pk).where(_in(pk, chunk), clause)))
-    return out
-
-
-def unreferenced(metadata: sa.MetaData, table: sa.Table) -> list[sa.ColumnElement[bool]]:
-    """NOT EXISTS conditions: no row of any table (in the map or not) points at the row."""
-    conditions = []
+def references_to(metadata: sa.MetaData, table: sa.Table) -> Iterable[tuple[sa.Table, list[tuple[str, str]]]]:
+    """Every foreign key of any other table (in the map or not) that points at table:
+    (that table, [(its column, table's column), ...])."""
     for other in metadata.tables.values():
         if other is table:
             continue  # self references would need MySQL's derived-table workaround
         for fk in other.foreign_key_constraints:
             if fk.referred_table is table:
-                match = sa.and_(*(c == table.c[e.column.name] for c, e in zip(fk.columns, fk.elements)))
-                conditions.append(~sa.exists().where(match))
-    return conditions
+                yield other, [(c.name, e.column.name) for c, e in zip(fk.columns, fk.elements)]
+
+
+def unreferenced(metadata: sa.MetaData, table: sa.Table) -> list[sa.ColumnElement[bool]]:
+    """NOT EXISTS conditions: no row of any table (in the map or not) points at the row."""
+    return [
+        ~sa.exists().where(sa.and_(*(other.c[child] == table.c[parent] for child, parent in pairs)))
+        for other, pairs in references_to(metadata, table)
+    ]
 
 
 def erase(
@@ -373,29 +483,21 @@ def erase(
     now = now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
     if datamap.needs_hash_key() and hash_key is None:
         raise ConnectorError("the dataset map erases some columns with a keyed hash; give hash_key")
-    statements = 0
     outcomes: dict[str, TableOutcome] = {}
     masked_keys: dict[str, tuple[set[Key], dict[str, ColumnErasure]]] = {}
     try:
         with engine.connect() as conn:
             trans = conn.begin()
-            _short_lock_wait(conn)
-            collector = Collector(ctx, conn, lock=True)
+            lock_statements = _short_lock_wait(conn)
+            collector = Collector(ctx, conn, lock=True, flags_at=now)
             found = collector.run(identity)
-            statements += collector.queries
             held: dict[str, set[Key]] = {}
             restricted: dict[str, set[Key]] = {}
             for name, rows in found.items():
-                keys = list(rows)
                 held[name] = _held_from_rows(ctx, found, name, now)
-                if held[name] is None:  # values Python cannot compare: ask the database
-                    held[name] = _select_keys(conn, ctx, name, keys, hold_clause(datamap, ctx.metadata, ctx.table(name), now))
-                    statements += 1
+                if held[name] is None:  # values Python cannot compare: the query's own flag
+                    held[name] = {k for k, r in rows.items() if r.get(FLAG_HELD)}
                 restricted[name] = set() if include_restricted else _restricted_from_rows(ctx, name, rows)
-                if restricted[name] is None:  # a side table: ask the database
-                    clause = restricted_clause(datamap, ctx.metadata, ctx.table(name))
-                    restricted[name] = _select_keys(conn, ctx, name, keys, clause) if clause is not None else set()
-                    statements += clause is not None
             _restrict_children(ctx, found, restricted)
             # Rows that will be deleted, known before any child is touched, so held children
             # can let go of them (their foreign key set to NULL when it is not kept).
@@ -404,63 +506,60 @@ def erase(
                 for name, rows in found.items()
                 if datamap.tables[name].erasure == "delete_row"
             }
+            # Every write is known before the first is sent; in foreign-key order,
+            # children before parents, one statement per table and kind (and chunk).
+            raw = RawSQL(conn)
             for name in _child_order(ctx, found):
                 rows = found[name]
                 spec = datamap.tables[name]
                 table = ctx.table(name)
-                pk = ctx.pk(name)
+                pk = [c.name for c in ctx.pk(name)]
                 outcome = outcomes[name] = TableOutcome(name, found=len(rows), skipped_restricted=len(restricted[name]))
                 to_hold = sorted(held[name] - restricted[name], key=repr)
                 rest = sorted(set(rows) - held[name] - restricted[name], key=repr)
                 if to_hold:
                     masks = spec.masked_columns(held=True)
-                    values = mask_values(table, masks, (rows[k] for k in to_hold), hash_key)
+                    values = mask_plan(table, masks, (rows[k] for k in to_hold), hash_key)
                     values.update(_detach(ctx, table, spec, doomed, (rows[k] for k in to_hold)))
-                    for chunk in _chunks(to_hold):
-                        if values:
-                            conn.execute(sa.update(table).where(_in(pk, chunk)).values(values))
-                            statements += 1
+                    if values:
+                        for chunk in _chunks(to_hold):
+                            raw.update(table, pk, chunk, values)
                     outcome.held = len(to_hold)
                     masked_keys[name] = (set(to_hold), masks)
                     outcome.columns_masked = sorted(masks)
                 if not rest:
                     continue
                 masks = spec.masked_columns()
-                values = mask_values(table, masks, (rows[k] for k in rest), hash_key)
+                values = mask_plan(table, masks, (rows[k] for k in rest), hash_key)
                 if spec.erasure == "delete_row":
-                    unreferenced_only = unreferenced(ctx.metadata, table)
                     for chunk in _chunks(rest):
-                        outcome.deleted += conn.execute(sa.delete(table).where(_in(pk, chunk), *unreferenced_only)).rowcount
-                        statements += 1
+                        outcome.deleted += raw.delete(ctx.metadata, table, pk, chunk)
                     if outcome.deleted < len(rest):
-                        # Still referenced from rows kept elsewhere: mask instead of delete.
-                        survivors = _select_keys(conn, ctx, name, rest, sa.true())
-                        statements += 1
-                        outcome.kept_referenced = len(survivors)
-                        if values:
-                            for chunk in _chunks(sorted(survivors, key=repr)):
-                                conn.execute(sa.update(table).where(_in(pk, chunk)).values(values))
-                                statements += 1
+                        # Still referenced from rows kept elsewhere (the rows are locked, so
+                        # the rest survived the DELETE's NOT EXISTS): mask them instead.
+                        outcome.kept_referenced = len(rest) - outcome.deleted
+                        if values:  # only the survivors are left to update: count exactly
+                            outcome.kept_referenced = sum(raw.update(table, pk, chunk, values) for chunk in _chunks(rest))
                         previous = masked_keys.get(name, (set(), masks))[0]
-                        masked_keys[name] = (previous | survivors, masks)
+                        masked_keys[name] = (previous | set(rest), masks)
                 else:
                     values.update(_detach(ctx, table, spec, doomed, (rows[k] for k in rest)))
                     if values:
                         for chunk in _chunks(rest):
-                            outcome.masked += conn.execute(sa.update(table).where(_in(pk, chunk)).values(values)).rowcount
-                            statements += 1
+                            outcome.masked += raw.update(table, pk, chunk, values)
                     previous = masked_keys.get(name, (set(), masks))[0]
                     masked_keys[name] = (previous | set(rest), masks)
                     outcome.columns_masked = sorted(set(outcome.columns_masked) | set(masks))
+            verification = None
             if dry_run:
                 verification = _verify(conn, ctx, identity, masked_keys, restricted)
                 trans.rollback()
             else:
                 trans.commit()
-        if not dry_run:
-            with engine.connect() as conn:
+                # Same connection, a new transaction: what a fresh reader sees after the commit.
                 verification = _verify(conn, ctx, identity, masked_keys, restricted)
                 conn.rollback()
+            statements = lock_statements + collector.queries + raw.statements + 1
     except SQLAlchemyError as exc:
         raise ConnectorError(f"erasure failed and was rolled back: {_short(exc)}") from None
     ordered = [outcomes.get(name) or TableOutcome(name) for name in datamap.tables]
@@ -509,12 +608,12 @@ def _later_than(value: Any, cutoff: dt.datetime) -> bool | None:
     return None  # text dates, a parent row not collected: let SQL decide
 
 
-def _restricted_from_rows(ctx: Context, name: str, rows: dict[Key, dict]) -> set[Key] | None:
+def _restricted_from_rows(ctx: Context, name: str, rows: dict[Key, dict]) -> set[Key]:
     spec = ctx.datamap.tables[name].restriction
     if spec is None:
         return set()
-    if spec.side_table:
-        return None
+    if spec.side_table:  # the collecting query flagged the rows the side table lists
+        return {k for k, r in rows.items() if r.get(FLAG_RESTRICTED)}
     column = ctx.table(name).c[spec.column]
     if is_flag(column):
         return {k for k, r in rows.items() if r[spec.column]}
@@ -559,29 +658,42 @@ def _verify(
 ) -> Verification:
     """Count what still matches the identity, and masked rows whose masked columns still
     hold something other than the mask: one UNION ALL query, one round trip."""
-    parts: list[sa.Select] = []
+    raw = RawSQL(conn)
+    labels: list[str] = []
+    parts: list[str] = []
+    params: list = []
 
-    def count(label: str, table: sa.Table, *where) -> None:
-        parts.append(sa.select(sa.literal(label).label("what"), sa.func.count().label("n")).select_from(table).where(*where))
+    def count(label: str, table: sa.Table, where: str) -> None:
+        parts.append(f"SELECT {len(labels)} AS what, count(*) AS n FROM {raw.quote(table.name)} WHERE {where}")
+        labels.append(label)
 
     for kind, value in identity.items():
-        variants = identity_variants(kind, value)
+        variants = [(v,) for v in identity_variants(kind, value)]
         for name, column in ctx.datamap.identity_columns(kind):
             table = ctx.table(name)
-            count(f"match {name}.{column}", table, table.c[column].in_(variants))
+            count(f"match {name}.{column}", table, raw.where_in(table, [column], variants, params))
+            pk = [c.name for c in ctx.pk(name)]
             for chunk in _chunks(sorted(restricted.get(name, ()), key=repr)):
-                count(f"restricted {name}.{column}", table, table.c[column].in_(variants), _in(ctx.pk(name), chunk))
+                match = raw.where_in(table, [column], variants, params)
+                count(f"restricted {name}.{column}", table, f"{match} AND {raw.where_in(table, pk, chunk, params)}")
     for name, (keys, masks) in masked.items():
         table = ctx.table(name)
-        checks = [table.c[c].is_not(None) for c, e in masks.items() if e.action == "set_null"]
-        checks += [table.c[c] != e.value for c, e in masks.items() if e.action == "fixed"]
-        if checks:
-            for chunk in _chunks(sorted(keys, key=repr)):
-                count(f"unmasked {name}", table, _in(ctx.pk(name), chunk), sa.or_(*checks))
+        checks = [f"{raw.col(table, c)} IS NOT NULL" for c, e in masks.items() if e.action == "set_null"]
+        fixed = [(c, e.value) for c, e in masks.items() if e.action == "fixed"]
+        if not checks and not fixed:
+            continue
+        pk = [c.name for c in ctx.pk(name)]
+        for chunk in _chunks(sorted(keys, key=repr)):
+            where = raw.where_in(table, pk, chunk, params)
+            unmasked = list(checks)
+            for column, mask in fixed:
+                unmasked.append(f"{raw.col(table, column)} <> {raw.mark}")
+                params.append(raw.bind(table, column, mask))
+            count(f"unmasked {name}", table, f"{where} AND ({' OR '.join(unmasked)})")
     totals: dict[str, int] = {}
     if parts:
-        for what, n in conn.execute(sa.union_all(*parts)):
-            totals[what] = totals.get(what, 0) + n
+        for what, n in raw.run(" UNION ALL ".join(parts), params):
+            totals[labels[what]] = totals.get(labels[what], 0) + n
     matches: dict[str, int] = {}
     held_matches: dict[str, int] = {}
     restricted_matches: dict[str, int] = {}
@@ -603,12 +715,18 @@ def _verify(
     return Verification(matches, held_matches, restricted_matches, unmasked, ok=not matches and not unmasked)
 
 
-def _short_lock_wait(conn: Connection) -> None:
-    """Fail fast instead of queueing behind a long lock (the caller retries; erasure is idempotent)."""
+def _short_lock_wait(conn: Connection) -> int:
+    """Fail fast instead of queueing behind a long lock (the caller retries; erasure is
+    idempotent). PostgreSQL: for this transaction; MariaDB: a session setting, so once per
+    pooled connection. Returns the statements sent."""
     if conn.dialect.name == "postgresql":
         conn.execute(sa.text("SET LOCAL lock_timeout = '5s'"))
-    elif conn.dialect.name == "mysql":
+        return 1
+    if conn.dialect.name == "mysql" and not conn.connection.info.get("pv_lock_wait"):
         conn.execute(sa.text("SET SESSION innodb_lock_wait_timeout = 5"))
+        conn.connection.info["pv_lock_wait"] = True
+        return 1
+    return 0
 
 
 # ------------------------------------------------------- rectify and restrict
