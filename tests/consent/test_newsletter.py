@@ -90,7 +90,10 @@ def test_subscribe_confirm_and_unsubscribe_through_real_mail(client, newsletter,
     unsub_path = unsubscribe_url.split("testserver", 1)[-1]
     page = client.get(unsub_path)
     assert "kari@example.no" in page.content.decode()
-    one_click = client.post(unsub_path, {"List-Unsubscribe": "One-Click"})
+    assert Subscriber.objects.get().status == "confirmed"  # opening the page withdraws nothing
+    # RFC 8058: the mail client POSTs exactly this form body, without cookies
+    one_click = client.post(unsub_path, data="List-Unsubscribe=One-Click",
+                            content_type="application/x-www-form-urlencoded")
     assert one_click.status_code == 200
     assert Subscriber.objects.get().status == "withdrawn"
 
@@ -193,3 +196,17 @@ def test_the_confirmation_mail_waits_for_the_worker(client, org, mailbox, settin
     assert send_confirmation_mail.call(subscriber_id=subscriber.pk, base_url="https://pv.example") == "sent"
     mailbox.wait_for(1)
     assert "https://pv.example/c/n/confirm/" in mailbox.bodies()[0]
+
+
+def test_the_preferences_page_button_withdraws_once(client, newsletter, mailbox, webhook):
+    subscribe(client, newsletter)
+    mailbox.wait_for(1)
+    path = unsubscribe_link(mailbox.messages[0]).split("testserver", 1)[-1]
+    page = client.get(path).content.decode()
+    assert "Meld meg av" in page and '<form method="post">' in page
+    done = client.post(path)  # the button: an ordinary form post
+    assert done.status_code == 200 and "Du er meldt av" in done.content.decode()
+    client.post(path)  # again: nothing more to withdraw
+    assert [(e.kind, e.method) for e in EmailConsentEvent.objects.order_by("at", "id")] == [
+        ("requested", "form"), ("withdrawn", "link")]
+    assert [json.loads(body)["event"] for _, body in webhook.received] == ["subscriber.withdrawn"]
