@@ -283,6 +283,27 @@ def test_marked_tags_after_the_banner_script_run_for_a_returning_visitor(visit):
     assert pg2.errors == []
 
 
+def test_a_lost_answer_is_retried_and_stored_once(visit, live_server):
+    pg = visit()
+    posts = []
+
+    def lose_first_answer(route):
+        posts.append(route.request.post_data)
+        if len(posts) == 1:
+            route.fetch()  # the server stores the decision ...
+            route.fulfill(status=503, body="")  # ... but the browser never hears so
+        else:
+            route.continue_()
+
+    pg.context.route(f"{live_server.url}/api/consent", lose_first_answer)
+    pg.get_by_role("button", name="Godta alle").click()
+    wait(pg, "!!window.personvern.id", timeout=10)  # the retry (after 1 s) was answered
+    assert len(posts) == 2 and posts[0] == posts[1]  # the same body, so the same record id
+    [rec] = records(1)
+    assert rec.method == "accept_all"
+    assert pg.evaluate("localStorage.getItem('pvc_q')") is None  # nothing left to resend
+
+
 def test_a_changed_cookie_set_asks_again(visit, org, live_server):
     from personvern.consent import services
     from consent.conftest import save_register

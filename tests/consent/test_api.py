@@ -209,3 +209,5 @@ def test_a_gpc_browser_cannot_accept_marketing_with_accept_all(client, site):
     assert post(client, body, HTTP_SEC_GPC="1").status_code == 201
     rec = ConsentRecord.objects.get()
     assert rec.method == "gpc" and rec.marketing is False and rec.statistics is True
+    receipt = client.get(f"/c/{site.key}/receipt/{rec.consent_id}?lang=en").content.decode()
+    assert "Global Privacy Control: marketing refused" in receipt

@@ -21,7 +21,7 @@ METHOD_LABELS = {
     "accept_all": _("Godta alle"),
     "reject_all": _("Avvis alle"),
     "custom": _("Eget valg under «Tilpass»"),
-    "gpc": _("Godta alle, med markedsføring avvist etter Global Privacy Control"),
+    "gpc": _("Global Privacy Control: markedsføring avvist"),
 }
 
 DEFAULT_LIFETIME_DAYS = 182  # six months (CNIL practice); refusals are kept as long
