@@ -145,3 +145,15 @@ def test_extension_is_allowed_exactly_up_to_the_first_deadline(received, after):
     else:
         with pytest.raises(ExtensionError):
             check_extension(received, reasons="Komplisert", notified=notified)
+
+
+def test_the_extension_error_says_which_rule_and_the_last_day():
+    with pytest.raises(ExtensionError) as late:
+        check_extension(dt.date(2026, 1, 31), reasons="Komplisert", notified=dt.date(2026, 3, 3))
+    assert (late.value.code, late.value.last_day) == ("too_late", dt.date(2026, 3, 2))  # 28 Feb is a Saturday
+    with pytest.raises(ExtensionError) as early:
+        check_extension(dt.date(2026, 3, 9), reasons="Komplisert", notified=dt.date(2026, 3, 8))
+    assert early.value.code == "before_receipt"
+    with pytest.raises(ExtensionError) as bare:
+        check_extension(dt.date(2026, 3, 9), reasons="", notified=dt.date(2026, 3, 9))
+    assert bare.value.code == "no_reasons"

@@ -89,3 +89,30 @@ def test_a_direct_marketing_objection_is_never_charged(members, org, mailbox):
 def test_english_letters_write_dates_in_words():
     assert letters.date_text(dt.date(2026, 4, 9), "en") == "9 April 2026"
     assert letters.date_text(dt.date(2026, 4, 9), "nb") == "09.04.2026"
+
+
+def test_staff_read_why_an_extension_is_refused_in_their_language(members, org, login, settings):
+    with time_machine.travel(dt.datetime(2026, 3, 9, 10, tzinfo=OSLO), tick=True):
+        req = verified(org, members)
+    staff = login(members["privacy_officer"])
+    url = f"/o/{org.slug}/requests/{req.reference}/"
+    with time_machine.travel(dt.datetime(2026, 4, 10, 10, tzinfo=OSLO), tick=True):
+        for lang, expected in (("nb", "For sent: den registrerte måtte varsles om forlengelsen innen 09.04.2026"),
+                               ("en", "Too late: the requester had to be told of the extension by 09.04.2026")):
+            staff.cookies[settings.LANGUAGE_COOKIE_NAME] = lang
+            page = staff.post(url + "do/extend/", {"reasons": "Komplisert", "months": "2"}, follow=True)
+            assert expected in page.content.decode()
+    req.refresh_from_db()
+    assert req.state == State.VERIFIED and req.extension_months == 0
+
+
+@pytest.mark.parametrize(("lang", "said", "not_said"), [
+    ("nb", "har ikke funnet personopplysninger om deg", "Vi kan ikke etterkomme"),
+    ("en", "have found no personal data about you", "We cannot comply"),
+])
+def test_a_no_data_answer_says_so_and_keeps_the_complaint_routes(members, org, mailbox, lang, said, not_said):
+    req = verified(org, members, language=lang)
+    services.request_refuse(req=req, user=members["privacy_officer"], ground="no_data", reasons="Søkt på e-post.")
+    mailbox.wait_for(1)
+    text = " ".join(mailbox.bodies(-1)[0].split())
+    assert said in text and not_said not in text and "Datatilsynet" in text

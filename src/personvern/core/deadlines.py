@@ -47,7 +47,13 @@ COUNTRY = "NO"
 
 
 class ExtensionError(ValueError):
-    """An extension the law does not allow (no reasons, too late, too long)."""
+    """An extension the law does not allow. `code` says which rule: "too_long", "no_reasons",
+    "before_receipt" or "too_late" (then `last_day` is the last day the requester could be told)."""
+
+    def __init__(self, message: str, code: str, last_day: dt.date | None = None):
+        super().__init__(message)
+        self.code = code
+        self.last_day = last_day
 
 
 @lru_cache(maxsize=64)
@@ -90,7 +96,7 @@ def deadline(received: dt.date, months: int = 1, country: str = COUNTRY) -> dt.d
 def extended_deadline(received: dt.date, extra_months: int = EXTENSION_MONTHS, country: str = COUNTRY) -> dt.date:
     """The deadline after an extension by `extra_months` (1 or 2) further months."""
     if not 1 <= extra_months <= EXTENSION_MONTHS:
-        raise ExtensionError(f"an extension is one or two further months, not {extra_months}")
+        raise ExtensionError(f"an extension is one or two further months, not {extra_months}", "too_long")
     return deadline(received, 1 + extra_months, country)
 
 
@@ -108,13 +114,15 @@ def check_extension(
     requester is told on or before the first deadline (Art. 12(3)).
     """
     if not (reasons or "").strip():
-        raise ExtensionError("an extension needs reasons (Art. 12(3))")
+        raise ExtensionError("an extension needs reasons (Art. 12(3))", "no_reasons")
     first = deadline(received, 1, country)
     if notified < received:
-        raise ExtensionError("the requester cannot be told before the request was received")
+        raise ExtensionError("the requester cannot be told before the request was received", "before_receipt")
     if notified > first:
         raise ExtensionError(
-            f"the requester must be told of an extension by {first.isoformat()} (within one month of receipt)"
+            f"the requester must be told of an extension by {first.isoformat()} (within one month of receipt)",
+            "too_late",
+            first,
         )
     return extended_deadline(received, extra_months, country)
 

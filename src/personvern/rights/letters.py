@@ -130,10 +130,7 @@ REFUSAL_GROUNDS = {
         "Et unntak i loven gjelder for kravet.",
         "An exception in the law applies to the request.",
     ),
-    "no_data": (
-        "Vi behandler ingen opplysninger om deg.",
-        "We do not process any data about you.",
-    ),
+    "no_data": ("", ""),  # said in the introduction
     "other": ("", ""),
 }
 
@@ -307,11 +304,20 @@ def refusal_letter(req, register: Register | None, lang: str) -> Letter:
     """Art. 12(4): reasons, the right to complain to Datatilsynet, and to the courts."""
     i, L = _i(lang), _labels(lang)
     subject = _answer_subject(req, i)
-    intro = (
-        "Vi kan ikke etterkomme kravet ditt, av disse grunnene:"
-        if i == 0
-        else "We cannot comply with your request, for these reasons:"
-    )
+    if req.refusal_ground == "no_data":  # not a refusal of the right, but nothing to act on
+        intro = (
+            "Vi har gått gjennom systemene våre og har ikke funnet personopplysninger om deg. Vi kan derfor ikke "
+            "gjøre noe mer med kravet ditt."
+            if i == 0
+            else "We have searched our systems and have found no personal data about you. We can therefore take "
+            "no further action on your request."
+        )
+    else:
+        intro = (
+            "Vi kan ikke etterkomme kravet ditt, av disse grunnene:"
+            if i == 0
+            else "We cannot comply with your request, for these reasons:"
+        )
     lines = [L["hello"].format(name=req.name), "", intro, ""]
     ground = REFUSAL_GROUNDS.get(req.refusal_ground, ("", ""))[i]
     if ground:

@@ -60,7 +60,29 @@ AUTOMATIC_TYPES = (RequestType.ACCESS, RequestType.PORTABILITY, RequestType.ERAS
 
 
 class RightsError(ValueError):
-    """A step the law or the workflow does not allow; the message says why (shown to staff)."""
+    """A step the law or the workflow does not allow; the message says why (shown to staff).
+
+    `message` is a bokmål msgid (gettext_noop), `params` fill its %(name)s places after translation."""
+
+    def __init__(self, message: str, **params):
+        self.message, self.params = message, params
+        super().__init__(message % params if params else message)
+
+    def translated(self) -> str:
+        from django.utils.translation import gettext
+
+        text = gettext(self.message)
+        return text % self.params if self.params else text
+
+
+EXTENSION_ERRORS = {
+    "no_reasons": gettext_noop("En forlengelse må begrunnes (art. 12(3))."),
+    "too_long": gettext_noop("Fristen kan forlenges med høyst to måneder til (art. 12(3))."),
+    "before_receipt": gettext_noop("Den registrerte kan ikke ha blitt varslet før kravet kom inn."),
+    "too_late": gettext_noop(
+        "For sent: den registrerte måtte varsles om forlengelsen innen %(day)s, én måned etter mottak (art. 12(3))."
+    ),
+}
 
 
 class TokenError(Exception):
@@ -522,7 +544,8 @@ def request_extend(
             req.received_on, reasons=reasons, notified=_local_date(notified_at), extra_months=months
         )
     except deadlines.ExtensionError as exc:
-        raise RightsError(str(exc)) from None
+        day = exc.last_day.strftime("%d.%m.%Y") if exc.last_day else ""
+        raise RightsError(EXTENSION_ERRORS[exc.code], **({"day": day} if day else {})) from None
     with _rolled_back_on_error(req):
         req.extension_reasons = reasons.strip()
         req.extension_months = months

@@ -11,6 +11,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from personvern.accounts.access import org_view
@@ -64,7 +65,7 @@ def register_request(request):
                 base_url=_base_url(request), send_link=d["send_link"] and bool(d["email"]),
             )
         except services.RightsError as exc:
-            form.add_error(None, _(str(exc)))
+            form.add_error(None, exc.translated())
         else:
             messages.success(request, _("Forespørselen er registrert: %(ref)s") % {"ref": req.reference})
             return redirect("rights:detail", org=request.org.slug, ref=req.reference)
@@ -99,7 +100,7 @@ def detail(request, ref: str):
 def _tasks(req: Request):
     """Create the tasks later (e.g. the register was saved after the request was verified)."""
     if not req.is_verified or not req.is_open:
-        raise services.RightsError("Identiteten må bekreftes før noe gjøres.")
+        raise services.RightsError(gettext_noop("Identiteten må bekreftes før noe gjøres."))
     return services.tasks_create(req=req)
 
 
@@ -142,7 +143,7 @@ def action(request, ref: str, name: str):
     try:
         run(req, data, request)
     except services.RightsError as exc:
-        messages.error(request, _(str(exc)))
+        messages.error(request, exc.translated())
     else:
         messages.success(request, _("Lagret."))
     return redirect("rights:detail", org=request.org.slug, ref=req.reference)
@@ -157,7 +158,7 @@ def task_update(request, ref: str, task: int):
         try:
             services.task_reopen(task=obj, user=request.user, request=request)
         except services.RightsError as exc:
-            messages.error(request, _(str(exc)))
+            messages.error(request, exc.translated())
         return redirect("rights:detail", org=request.org.slug, ref=req.reference)
     form = TaskForm(request.POST, prefix=f"t{obj.pk}")
     if form.is_valid():
@@ -165,7 +166,7 @@ def task_update(request, ref: str, task: int):
         try:
             services.task_complete(task=obj, user=request.user, request=request, checked=checked, **form.cleaned_data)
         except services.RightsError as exc:
-            messages.error(request, _(str(exc)))
+            messages.error(request, exc.translated())
         else:
             messages.success(request, _("Oppgaven er lukket."))
     else:
@@ -186,7 +187,9 @@ def task_connector(request, ref: str, task: int):
     obj = get_object_or_404(Task, pk=task, request=req, status=Task.Status.OPEN)
     try:
         messages.success(request, task_run_connector(task=obj, user=request.user, request=request))
-    except (ConnectorError, services.RightsError) as exc:
+    except services.RightsError as exc:
+        messages.error(request, exc.translated())
+    except ConnectorError as exc:
         messages.error(request, _(str(exc)))
     return redirect("rights:detail", org=request.org.slug, ref=req.reference)
 
