@@ -291,3 +291,12 @@ def test_the_identity_check_is_asked_only_on_reasonable_doubt():
             "bekrefte identiteten din, og ikke mer (personvernforordningen artikkel 12 nr. 6)."
             in N.plain_text(N.render_html(reg, "nb")))
     assert "If we have reasonable doubts about who you are" in N.plain_text(N.render_html(reg, "en"))
+
+
+def test_the_cookie_section_speaks_of_the_device_and_the_2024_act():
+    reg = load_register(EXAMPLES / "backe.yaml")
+    text = N.plain_text(N.render_html(reg, "nb"))
+    assert "lagrer eller leser informasjon på enheten din, for eksempel i nettleseren" in text
+    assert "krever samtykke etter ekomloven (lov om elektronisk kommunikasjon av 2024)" in text
+    assert "§ 2-7" not in N.plain_text(N.render_html(_without_free_text(reg), "nb"))
+    assert "on your device, for example in your browser" in N.plain_text(N.render_html(reg, "en"))

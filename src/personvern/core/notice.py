@@ -620,11 +620,12 @@ def _cookies(c: _Ctx) -> Section:
             [L.label(k.category, c.lang) if k.category else L.NOT_STATED[c.lang]],
         ])
     blocks = [
-        P([t("Informasjonskapsler (cookies) og lignende teknologi lagrer eller leser informasjon i nettleseren "
-             "din. Tabellen viser hvilke vi bruker. Informasjonskapsler som ikke er strengt nødvendige for å "
+        P([t("Informasjonskapsler (cookies) og lignende teknologi lagrer eller leser informasjon på enheten "
+             "din, for eksempel i nettleseren. Tabellen viser hvilke vi bruker. Informasjonskapsler som ikke er strengt nødvendige for å "
              "levere tjenesten du ber om, krever samtykke etter ekomloven (lov om elektronisk kommunikasjon av "
              "2024). Du kan slette informasjonskapsler i innstillingene i nettleseren din.",
-             "Cookies and similar technology store or read information in your browser. The table shows the "
+             "Cookies and similar technology store or read information on your device, for example in your "
+             "browser. The table shows the "
              "ones we use. Cookies that are not strictly necessary to provide the service you ask for require "
              "consent under the Norwegian Electronic Communications Act of 2024 (ekomloven). You can delete "
              "cookies in your browser's settings.")]),
