@@ -247,3 +247,19 @@ def test_the_rows_of_an_erasure_are_not_kept_after_the_answer(members, org, save
     _close_tasks(req, members["privacy_officer"])
     services.request_complete(req=req, user=members["privacy_officer"])
     assert not ExportRows.objects.filter(request=req).exists()
+
+
+def test_a_hung_mail_server_gives_up_after_the_timeout_and_records_nothing(members, org, mailbox, settings):
+    import time
+
+    req = verified(org, members)
+    with socket.socket() as silent:  # accepts the connection, never says hello
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(1)
+        settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = silent.getsockname()[1], 1
+        started = time.monotonic()
+        with pytest.raises(services.RightsError):
+            services.request_extend(req=req, user=members["privacy_officer"], reasons="Mange systemer")
+        assert time.monotonic() - started < 5
+    req.refresh_from_db()
+    assert req.extension_months == 0
