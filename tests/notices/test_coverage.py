@@ -196,3 +196,11 @@ activities:
     assert e.status == MISSING and e.where == [N.activity_anchor("nyhetsbrev")]
     assert [r["en"] for r in e.reasons] == [
         'Activity "kunder" does not say whether giving the data is required (provision).']
+
+
+def test_the_report_names_the_sections_in_its_own_language():
+    report = coverage(example("backe"))
+    assert "in: Who is responsible (#behandlingsansvarlig)" in report.as_text("en")
+    assert "i: Hvem som er ansvarlig (#behandlingsansvarlig)" in report.as_text("nb")
+    where = json.loads(report.as_json("en"))["elements"][0]["where"]
+    assert where == [{"id": "behandlingsansvarlig", "title": "Who is responsible"}]

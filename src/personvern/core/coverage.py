@@ -41,7 +41,7 @@ class Element:
 @dataclass
 class Coverage:
     elements: list[Element]
-    titles: dict[str, str]  # section id -> section title in the notice (bokmål)
+    titles: dict[str, dict[str, str]]  # language -> section id -> section title in that notice
 
     @property
     def complete(self) -> bool:
@@ -63,7 +63,7 @@ class Coverage:
                     "citation": e.citation,
                     "title": e.title[lang],
                     "status": e.status,
-                    "where": [{"id": w, "title": self.titles.get(w, w)} for w in e.where],
+                    "where": [{"id": w, "title": self.titles[lang].get(w, w)} for w in e.where],
                     "reasons": [r[lang] for r in e.reasons],
                 }
                 for e in self.elements
@@ -80,7 +80,7 @@ class Coverage:
             head = f"{e.code:<9} {words[e.status]:<15} {e.title[lang]}"
             lines.append(head)
             if e.where:
-                where = ", ".join(f"{self.titles.get(w, w)} (#{w})" for w in e.where)
+                where = ", ".join(f"{self.titles[lang].get(w, w)} (#{w})" for w in e.where)
                 lines.append(f"{'':<26}{'i' if lang == 'nb' else 'in'}: {where}")
             for r in e.reasons:
                 lines.append(f"{'':<26}- {r[lang]}")
@@ -105,14 +105,15 @@ def _name(a) -> str:
 
 def coverage(reg: Register) -> Coverage:
     doc = N.build(reg, "nb")
-    titles: dict[str, str] = {}
+    titles: dict[str, dict[str, str]] = {"nb": {}, "en": {}}
 
-    def walk(sections):
+    def walk(sections, into):
         for s in sections:
-            titles[s.id] = s.title
-            walk(s.children)
+            into[s.id] = s.title
+            walk(s.children, into)
 
-    walk(doc.sections)
+    walk(doc.sections, titles["nb"])
+    walk(N.build(reg, "en").sections, titles["en"])
     S = N.SECTION_IDS
     ctl = reg.controller
     acts = reg.activities
