@@ -301,13 +301,20 @@ def primary_key(datamap: DataMap, table: sa.Table) -> list[sa.Column]:
     return list(table.primary_key.columns)
 
 
-def hold_clause(datamap: DataMap, metadata: sa.MetaData, table: sa.Table, now: dt.datetime) -> sa.ColumnElement[bool] | None:
-    """SQL that is true for rows of `table` still under legal hold at `now` (None: no hold)."""
+HOLD_CUTOFF = "pv_hold_cutoff"
+
+
+def hold_clause(datamap: DataMap, metadata: sa.MetaData, table: sa.Table, now: dt.datetime | None) -> sa.ColumnElement[bool] | None:
+    """SQL that is true for rows of `table` still under legal hold at `now` (None: no hold).
+    With now=None the cutoff is the parameter HOLD_CUTOFF, given at execution."""
     spec = datamap.tables.get(table.name)
     if spec is None or spec.legal_hold is None:
         return None
     hold = spec.legal_hold
-    cutoff = sa.bindparam(None, hold.cutoff(now).replace(tzinfo=None), type_=sa.DateTime())
+    if now is None:
+        cutoff = sa.bindparam(HOLD_CUTOFF, type_=sa.DateTime())
+    else:
+        cutoff = sa.bindparam(None, hold.cutoff(now).replace(tzinfo=None), type_=sa.DateTime())
     if "." not in hold.from_column:
         return table.c[hold.from_column] > cutoff
     parent_name, column = hold.from_column.split(".", 1)

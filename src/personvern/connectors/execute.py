@@ -24,6 +24,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from personvern.connectors.datamap import (
+    HOLD_CUTOFF,
     ColumnErasure,
     DataMap,
     Edge,
@@ -216,42 +217,62 @@ class Collector:
         self.found: dict[str, dict[Key, dict[str, Any]]] = {}
         self.queries = 0
 
-    def _query(self, table_name: str, conditions: list[sa.ColumnElement[bool]]) -> sa.Select:
-        table = self.ctx.table(table_name)
+    def _statement(self, name: str, shape: tuple[tuple[str, ...], ...]) -> sa.Select:
+        """SELECT of the table's rows matching any of the IN lists in `shape` (one per
+        column tuple), built once per shape with expanding parameters and reused, so a
+        request does not pay for building and hashing statements."""
+        spec = self.ctx.datamap.tables[name]
+        flags = self.flags_at is not None
+        side = spec.restriction.side_table if spec.restriction else None
+        key = (name, shape, self.lock, flags, flags and repr(spec.legal_hold), flags and side, side in self.ctx.metadata.tables)
+        cache = self.ctx.metadata.info.setdefault("pv_collect", {})
+        if key in cache:
+            return cache[key]
+        table = self.ctx.table(name)
+        conditions = []
+        for i, columns in enumerate(shape):
+            param = sa.bindparam(f"k{i}", expanding=True)
+            target = table.c[columns[0]] if len(columns) == 1 else sa.tuple_(*(table.c[c] for c in columns))
+            conditions.append(target.in_(param))
         extra = []
-        if self.flags_at is not None:
-            held = hold_clause(self.ctx.datamap, self.ctx.metadata, table, self.flags_at)
+        if flags:
+            held = hold_clause(self.ctx.datamap, self.ctx.metadata, table, None)
             if held is not None:
                 extra.append(sa.case((held, 1), else_=0).label(FLAG_HELD))
-            spec = self.ctx.datamap.tables[table_name].restriction
-            if spec is not None and spec.side_table:
+            if side:
                 clause = restricted_clause(self.ctx.datamap, self.ctx.metadata, table)
                 extra.append(sa.case((clause, 1), else_=0).label(FLAG_RESTRICTED) if clause is not None else sa.literal(0).label(FLAG_RESTRICTED))
         query = sa.select(table, *extra).where(sa.or_(*conditions))
-        return query.with_for_update() if self.lock else query
+        cache[key] = query.with_for_update() if self.lock else query
+        return cache[key]
 
-    def _fetch_round(self, wanted: dict[str, list[sa.ColumnElement[bool]]]) -> dict[str, dict[Key, dict[str, Any]]]:
+    def _fetch_round(self, wanted: dict[str, list[tuple[tuple[str, ...], list]]]) -> dict[str, dict[Key, dict[str, Any]]]:
         frontier: dict[str, dict[Key, dict[str, Any]]] = {}
         for name, conditions in wanted.items():
             self.queries += 1
+            params: dict[str, Any] = {f"k{i}": values for i, (_, values) in enumerate(conditions)}
+            hold = self.ctx.datamap.tables[name].legal_hold
+            if self.flags_at is not None and hold is not None:
+                params[HOLD_CUTOFF] = hold.cutoff(self.flags_at).replace(tzinfo=None)
             pk_names = [c.name for c in self.ctx.pk(name)]
             known = self.found.setdefault(name, {})
             new = frontier[name] = {}
-            for row in self.conn.execute(self._query(name, conditions)).mappings():
+            statement = self._statement(name, tuple(columns for columns, _ in conditions))
+            for row in self.conn.execute(statement, params).mappings():
                 key = tuple(row[n] for n in pk_names)
                 if key not in known:
                     known[key] = new[key] = dict(row)
         return frontier
 
     def run(self, identity: Mapping[str, str]) -> dict[str, dict[Key, dict[str, Any]]]:
-        seeds: dict[str, list[sa.ColumnElement[bool]]] = {}
+        seeds: dict[str, list[tuple[tuple[str, ...], list]]] = {}
         for kind, value in identity.items():
             variants = identity_variants(kind, value)
             for table_name, column in self.ctx.datamap.identity_columns(kind):
-                seeds.setdefault(table_name, []).append(self.ctx.table(table_name).c[column].in_(variants))
+                seeds.setdefault(table_name, []).append(((column,), variants))
         frontier = self._fetch_round(seeds)
         while any(frontier.values()):
-            wanted: dict[str, list[sa.ColumnElement[bool]]] = {}
+            wanted: dict[str, list[tuple[tuple[str, ...], list]]] = {}
             for edge in self.ctx.links:
                 # parent rows found -> their children; child rows found -> their parents
                 for source, source_cols, target, target_cols in (
@@ -268,9 +289,8 @@ class Collector:
                     values = sorted((v for v in values if None not in v), key=repr)
                     if not values:
                         continue
-                    cols = [self.ctx.table(target).c[c] for c in target_cols]
                     for chunk in _chunks(values):
-                        wanted.setdefault(target, []).append(_in(cols, chunk))
+                        wanted.setdefault(target, []).append((tuple(target_cols), [v[0] for v in chunk] if len(target_cols) == 1 else chunk))
             frontier = self._fetch_round(wanted) if wanted else {}
         return {name: rows for name, rows in self.found.items() if rows}
 
