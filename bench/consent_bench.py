@@ -377,10 +377,10 @@ def main() -> None:
     size = banner_size()
     print("== banner size (gzip -9, JS+CSS+config, page with 3 categories + necessary)")
     failed = size["total"] > BUDGET
-    print(f"personvern      {size['total']:>7,} B   (raw {size['raw']:,} B; code alone {size['code_only']:,} B)"
+    print(f"personvern      {size['total']:>7,} B = {size['total'] / 1000:.1f} KB   (raw {size['raw']:,} B; code alone {size['code_only']:,} B)"
           f"   budget 5 KB = {BUDGET:,} B: {'OK' if size['total'] <= BUDGET else 'OVER'}")
     for name, value in ANCHORS.items():
-        print(f"{name:<32} {value:>7,} B   personvern is {size['total'] / value:.2f}x")
+        print(f"{name:<32} {value:>7,} B = {value / 1000:.1f} KB   personvern is {size['total'] / value:.2f}x")
 
     kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]
     apps = ["django", "fast"] if args.app == "both" else [args.app]
