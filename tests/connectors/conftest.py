@@ -1,6 +1,7 @@
 """Real databases for the connector tests: PostgreSQL on 127.0.0.1:5432 (user postgres,
 trust auth), MariaDB on 127.0.0.1:3306 (root, no password) and SQLite files. A server
-that is not running is started; only if that fails are its tests skipped, with the reason."""
+that is not running is started; only if that fails are its tests skipped, with the reason,
+and in CI (or with PV_REQUIRE_SERVERS=1) they fail instead."""
 
 from __future__ import annotations
 
@@ -87,6 +88,8 @@ def _ensure_server(kind: str) -> str | None:
 def backend(request) -> str:
     if request.param != "sqlite":
         reason = _ensure_server(request.param)
+        if reason and (os.environ.get("CI") or os.environ.get("PV_REQUIRE_SERVERS")):
+            pytest.fail(f"{reason} (CI / PV_REQUIRE_SERVERS: the servers must run, no skipping)")
         if reason:
             pytest.skip(reason)
     return request.param
