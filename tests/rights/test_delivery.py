@@ -263,3 +263,17 @@ def test_a_hung_mail_server_gives_up_after_the_timeout_and_records_nothing(membe
         assert time.monotonic() - started < 5
     req.refresh_from_db()
     assert req.extension_months == 0
+
+
+def test_a_download_link_is_no_use_forged_or_under_another_organisation(
+    client, members, org, other_org, saved_register, tmp_path, settings, mailbox
+):
+    req, download = _answered_with_rows(org, members, tmp_path, settings, mailbox)
+    forged = download[:-4] + ("AAAA" if not download.endswith("AAAA") else "BBBB")
+    for path in (forged, download.replace(f"/p/{org.slug}/", f"/p/{other_org.slug}/")):
+        assert client.get(path).status_code == 404
+        assert client.post(path).status_code == 404
+    package = req.packages.get()
+    assert package.downloaded_at is None and package.deleted_at is None  # still there for its owner
+    assert client.post(download).status_code == 200
+    assert client.post(download).status_code == 410  # and once only
