@@ -70,7 +70,9 @@ def visit(browser, live_server, shop):
                 stub, script = snippet(shop, live_server.url, nonce=NONCE).replace(".js\"", f".js?load={n}\"").split("\n")
                 body_start = ""
                 if context.late:  # the banner runs while the parser is still in the body, before the marked tags
-                    script, body_start = "", script.replace(" async", "")
+                    script, body_start = "", script.replace(" async", "") + (
+                        f'<script nonce="{NONCE}">window.early = Array.from(dataLayer)'
+                        ".filter(a => a[0] === 'consent' && a[1] === 'update').length</script>")
                 html = PAGE.format(lang=context.lang, nonce=NONCE, extra=context.extra, snippet=stub + "\n" + script,
                                    body_start=body_start)
                 route.fulfill(status=200, body=html, headers={"Content-Type": "text/html; charset=utf-8",
@@ -273,10 +275,15 @@ def test_reopen_and_withdraw_stops_future_loading(visit):
 
 
 def test_marked_tags_after_the_banner_script_run_for_a_returning_visitor(visit):
-    pg = visit()
+    pg = visit(late=True)  # document still loading when the banner starts
+    assert banner(pg).is_visible() and ran(pg) == [] and pg.context.seen == []
+    assert pg.evaluate("window.early") == 0  # nothing granted yet
     pg.get_by_role("button", name="Godta alle").click()
+    wait(pg, "(window.ran || []).length === 3")
     records(1)
-    pg2 = visit(context=pg.context, late=True)  # document still loading when the banner starts
+    pg2 = visit(context=pg.context, late=True)
+    assert pg2.evaluate("window.early") == 1  # Consent Mode heard the choice before the rest was parsed
+    assert consent_updates(pg2)[-1][1]["ad_storage"] == "granted"
     wait(pg2, "(window.ran || []).length === 3")
     assert sorted(ran(pg2)) == ["functional", "marketing", "statistics"]
     wait(pg2, "document.querySelector('iframe').src.endsWith('/__test/frame.html')")
