@@ -173,6 +173,8 @@ def test_a_minimal_register_gives_a_complete_readable_notice():
     assert "Klikk på avmeldingslenken" in text
     assert "Sist endret: 1. mars 2025" in text
     assert "Det er frivillig å gi oss disse opplysningene." in text
+    # Art. 7(3): withdrawal does not affect the lawfulness of processing before it.
+    assert "Det påvirker ikke lovligheten av behandlingen som fant sted før du trakk det tilbake." in text
     # Direct marketing: a separately headed objection section (Art. 21(4)).
     assert "Retten til å protestere" in text
     assert "senest innen én måned" in text

@@ -475,9 +475,9 @@ def _activity(c: _Ctx, a: Activity) -> Section:
             "No. The processing rests on consent alone, and giving us this data is voluntary.")])]))
     if a.has_basis(LegalBasisCode.CONSENT):
         text = t("Du kan når som helst trekke tilbake samtykket. Det påvirker ikke lovligheten av behandlingen "
-                 "før du trakk det tilbake.",
+                 "som fant sted før du trakk det tilbake.",
                  "You can withdraw your consent at any time. This does not affect the lawfulness of the "
-                 "processing before you withdrew it.")
+                 "processing carried out before you withdrew it.")
         if a.withdrawal:
             text += " " + c.x(a.withdrawal)
         rows.append((t("Trekke tilbake samtykke", "Withdrawing consent"), [P([text])]))
@@ -765,10 +765,10 @@ def _rights(c: _Ctx) -> Section:
                       "None of the processing in this notice involves such decisions."))])]),
         (t("Trekke tilbake samtykke", "Withdrawing consent"), [P([t(
             "Når behandlingen bygger på samtykke, kan du når som helst trekke samtykket tilbake, like enkelt som "
-            "du ga det. Det påvirker ikke lovligheten av behandlingen før du trakk det tilbake "
+            "du ga det. Det påvirker ikke lovligheten av behandlingen som fant sted før du trakk det tilbake "
             f"({art(7, 3)}).",
             "When the processing is based on consent, you can withdraw your consent at any time, as easily as you "
-            "gave it. This does not affect the lawfulness of the processing before you withdrew it "
+            "gave it. This does not affect the lawfulness of the processing carried out before you withdrew it "
             f"({art(7)}(3)).")
             + (t(" Under hver behandling som bygger på samtykke, står det hvordan du trekker det tilbake.",
                  " Each activity based on consent says how to withdraw it.") if consent_used else "")])]),
