@@ -390,6 +390,12 @@ def test_axe_finds_no_violations_in_the_banner(visit):
     pg.get_by_role("button", name="Tilpass").click()
     pg.locator("#pvc details").first.evaluate("d => d.open = true")
     assert axe_violations(pg) == []
+    pg.get_by_role("button", name="Lagre valg").click()
+    wait(pg, "!!window.personvern.id")
+    assert axe_violations(pg) == []  # the way back button on the page
+    pg.get_by_role("link", name="Endre samtykke").click()
+    assert pg.get_by_role("button", name="Lukk").is_visible() and pg.get_by_text("Samtykke-ID").is_visible()
+    assert axe_violations(pg) == []  # the reopened banner: close button, consent ID, receipt link
 
 
 def test_the_choice_is_asked_again_after_its_lifetime(visit):
