@@ -132,6 +132,7 @@ PINNED = {
         ("warning", "NO-POL-3", "activities[0].retention.law"),
         ("warning", "A13-2c", "activities[0].withdrawal"),
         ("warning", "A30-1c", "activities[1].data_categories"),
+        ("warning", "A13-2e", "activities[1].provision.consequence"),
         ("warning", "NO-BOKF-1", "activities[1].retention.period"),
         ("warning", "NO-MFL-15", "activities[2].legal_bases"),
         ("warning", "NO-POL-3", "activities[2].retention.description"),

@@ -480,6 +480,17 @@ def test_cookies_used_but_not_listed():
     assert one(reg, "DEF-06").path == "activities[0].channels"
 
 
+def test_data_that_must_be_given_needs_the_consequence_of_not_giving_it():
+    def required(d):
+        d["activities"][0]["provision"] = {"requirement": "contractual"}
+    f = one(make(required), "A13-2e", "en")
+    assert f.severity == "warning" and f.path == "activities[0].provision.consequence"
+    def stated(d):
+        d["activities"][0]["provision"] = {"requirement": "contractual", "consequence": "Vi kan ikke levere"}
+    assert found(make(stated), "A13-2e") == []
+    assert found(make(lambda d: d["activities"][0].update(provision={"requirement": "voluntary"})), "A13-2e") == []
+
+
 def test_an_activity_that_sets_cookies_none_of_which_are_listed_for_it_warns():
     def mutate(d):
         _tracking(d, bases=[{"basis": "a"}])

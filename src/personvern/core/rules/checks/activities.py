@@ -504,6 +504,20 @@ def automated_decisions(ctx: Context):
                      "Give meaningful information about the logic, significance and envisaged consequences."))
 
 
+@rule("A13-2e", severity="warning",
+      summary="Data the person must give (by law or contract) comes with what happens if it is not given.")
+def provision_consequence(ctx: Context):
+    for i, a in ctx.activities():
+        p = a.provision
+        if a.source.from_data_subject and p and p.requirement != "voluntary" and p.consequence is None:
+            yield ctx.finding(
+                ("activities", i, "provision", "consequence"),
+                (f"«{_name(a)}» sier at opplysningene må gis, men ikke hva som skjer om de ikke gis.",
+                 f'"{a.name.get("en")}" says the data must be given, but not what happens if it is not.'),
+                ("Beskriv konsekvensen (f.eks. «Uten adressen kan vi ikke levere varen»).",
+                 'Describe the consequence (e.g. "Without the address we cannot deliver the goods").'))
+
+
 @rule("A10", severity="info",
       citation=("personvernforordningen art. 10; personopplysningsloven § 11",
                 "GDPR Art. 10; personopplysningsloven § 11"),
