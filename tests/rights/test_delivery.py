@@ -277,3 +277,47 @@ def test_a_download_link_is_no_use_forged_or_under_another_organisation(
     assert package.downloaded_at is None and package.deleted_at is None  # still there for its owner
     assert client.post(download).status_code == 200
     assert client.post(download).status_code == 410  # and once only
+
+
+def test_a_request_without_e_mail_gets_its_package_through_staff_once(
+    members, org, saved_register, login, tmp_path, settings, mailbox
+):
+    import io
+    import zipfile
+
+    settings.MEDIA_ROOT = tmp_path
+    user = members["privacy_officer"]
+    req = services.request_submit(org=org, type="access", name="Ola Nordmann", channel="letter", send_link=False)
+    services.request_verify_manually(req=req, note="Brev med kopi av legitimasjon", user=user)
+    services.export_add_rows(req, "visma-business", [{"kundenr": "K-9", "navn": "Ola Nordmann"}])
+    _close_tasks(req, user)
+    services.request_complete(req=req, user=user)
+    req.refresh_from_db()
+    assert "følger med dette brevet" in req.answer_text and "[lenke]" not in req.answer_text
+    assert not mailbox.messages
+    package = req.packages.get()
+
+    staff = login(user)
+    detail = staff.get(f"/o/{org.slug}/requests/{req.reference}/").content.decode()
+    url = f"/o/{org.slug}/requests/{req.reference}/packages/{package.pk}/"
+    assert url in detail
+    response = staff.post(url)
+    assert response.status_code == 200 and response["Content-Type"] == "application/zip"
+    rows = zipfile.ZipFile(io.BytesIO(response.content)).read("visma-business/data.json").decode()
+    assert "K-9" in rows
+    again = staff.post(url, follow=True)
+    assert "allerede hentet" in again.content.decode()
+    assert not ExportRows.objects.filter(request=req).exists()
+    audit = AuditEvent.objects.filter(action="rights.export_downloaded", object_id=str(req.pk)).get()
+    assert audit.data["by"] == "staff" and audit.actor == user
+
+
+def test_staff_cannot_take_the_package_of_a_requester_with_e_mail(
+    members, org, saved_register, tmp_path, settings, mailbox
+):
+    req, _download = _answered_with_rows(org, members, tmp_path, settings, mailbox)
+    package = req.packages.get()
+    with pytest.raises(services.RightsError):
+        services.package_hand_over(req=req, package_id=package.pk, user=members["privacy_officer"])
+    package.refresh_from_db()
+    assert package.downloaded_at is None and package.deleted_at is None

@@ -158,6 +158,16 @@ def build_zip(request: Request, register, lang: str) -> bytes:
     return buf.getvalue()
 
 
+def zip_response(reference: str, content: bytes):
+    """The package as a download that no cache keeps."""
+    from django.http import HttpResponse
+
+    response = HttpResponse(content, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{reference}.zip"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 def package_dir() -> Path:
     path = Path(settings.MEDIA_ROOT) / "rights" / "exports"
     path.mkdir(parents=True, exist_ok=True)

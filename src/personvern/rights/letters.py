@@ -280,6 +280,8 @@ def answer_letter(req, register: Register | None, lang: str, *, activities: list
                 else "Download your data here (the link works once and expires in {days} days):\n{url}"
             ).format(url=download_url, days=_export_days()),
         ]
+    elif req.type in ("access", "portability") and not req.email:  # handed over on paper or a memory stick
+        lines += ["", "Opplysningene følger med dette brevet." if i == 0 else "The data come with this letter."]
     if kept:
         lines += ["", L["kept"] + ":"] + [f"- {k}" for k in kept]
     if req.type == "access" and register is not None:

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 from personvern.accounts.models import Organisation, TokenBucket
 
 from . import services
+from .export import zip_response
 from .forms import HONEYPOT, PublicRequestForm
 from .models import Request
 
@@ -147,10 +148,7 @@ def verify(request, org: str, lang: str, token: str):
 def download(request, org: str, lang: str, token: str):
     def use(organisation):
         package, content = services.package_download(org=organisation, token=token, ip=_ip(request))
-        response = HttpResponse(content, content_type="application/zip")
-        response["Content-Disposition"] = f'attachment; filename="{package.request.reference}.zip"'
-        response["Cache-Control"] = "no-store"
-        return response
+        return zip_response(package.request.reference, content)
 
     def peek(organisation):
         package = services.package_from_token(org=organisation, token=token)

@@ -678,7 +678,8 @@ def request_complete(*, req: Request, user, request=None, base_url: str | None =
     url, package = "", None
     if req.type in EXPORT_TYPES:
         package, token = package_issue(req=req, user=user, request=request)
-        url = _link("download", req.organisation.slug, token, req.language, base_url)
+        if req.email:  # without one, staff hand the package over (package_hand_over)
+            url = _link("download", req.organisation.slug, token, req.language, base_url)
     letter = answer_preview(req, download_url=url)
     if send:
         try:
@@ -714,18 +715,41 @@ def package_from_token(*, org, token: str, for_update: bool = False) -> ExportPa
     return package
 
 
+def _package_take(package: ExportPackage, *, user=None, request=None, ip: str | None = None) -> bytes:
+    """Read the package once: mark it downloaded, delete the file (and the rows if nothing else needs them)."""
+    content = package_read(package)
+    package.downloaded_at = timezone.now()
+    package.save(update_fields=["downloaded_at"])
+    package_delete_file(package)
+    _event(package.request, "export_downloaded", user=user, note="staff" if user else "")
+    _audit("export_downloaded", package.request, user=user, request=request, ip=ip, package=package.pk,
+           by="staff" if user else "requester")
+    rows_delete_if_done(package.request)
+    return content
+
+
 def package_download(*, org, token: str, ip: str | None = None) -> tuple[ExportPackage, bytes]:
     """Use the download link (once). The file is deleted as soon as it has been read."""
     with transaction.atomic():
         package = package_from_token(org=org, token=token, for_update=True)
-        content = package_read(package)
-        package.downloaded_at = timezone.now()
-        package.save(update_fields=["downloaded_at"])
-        package_delete_file(package)
-        _event(package.request, "export_downloaded")
-        _audit("export_downloaded", package.request, ip=ip, package=package.pk)
-        rows_delete_if_done(package.request)
-    return package, content
+        return package, _package_take(package, ip=ip)
+
+
+def package_hand_over(*, req: Request, package_id: int, user, request=None) -> tuple[ExportPackage, bytes]:
+    """Staff take the package of a request without an e-mail address, to deliver it the way the request
+    came (by post on a memory stick, in person). Once, like the link; the file is deleted after."""
+    if req.email:
+        raise RightsError(gettext_noop("Den registrerte har e-post og får pakken med lenken i svaret."))
+    if not req.is_verified:
+        raise RightsError(gettext_noop("Identiteten må bekreftes før vi svarer med opplysninger."))
+    with transaction.atomic():
+        package = ExportPackage.objects.select_for_update().filter(
+            pk=package_id, request=req, downloaded_at__isnull=True, deleted_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        ).first()
+        if package is None:
+            raise RightsError(gettext_noop("Pakken er allerede hentet, eller den er utløpt."))
+        return package, _package_take(package, user=user, request=request)
 
 
 def packages_expire(now: datetime | None = None) -> int:

@@ -11,4 +11,5 @@ urlpatterns = [
     path("<str:ref>/tasks/<int:task>/", views.task_update, name="task"),
     path("<str:ref>/tasks/<int:task>/rows/", views.task_rows, name="task_rows"),
     path("<str:ref>/tasks/<int:task>/connector/", views.task_connector, name="task_connector"),
+    path("<str:ref>/packages/<int:package>/", views.package_hand_over, name="package"),
 ]

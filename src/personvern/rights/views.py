@@ -18,6 +18,7 @@ from personvern.accounts.access import org_view
 from personvern.registry.services import current_register
 
 from . import services
+from .export import zip_response
 from .forms import ExtendForm, FeeForm, NoteForm, RefuseForm, RowsForm, StaffRequestForm, TaskForm
 from .models import Request, RequestType, Task
 
@@ -78,7 +79,7 @@ def detail(request, ref: str):
     register = current_register(request.org)
     letter = None
     if req.is_open and req.is_verified:
-        letter = services.answer_preview(req, download_url="[lenke]" if req.type in services.EXPORT_TYPES else "")
+        letter = services.answer_preview(req, download_url="[lenke]" if req.type in services.EXPORT_TYPES and req.email else "")
     rows = {}
     for part in req.export_rows.all():
         rows[part.system_id] = rows.get(part.system_id, 0) + part.count
@@ -192,6 +193,19 @@ def task_connector(request, ref: str, task: int):
     except ConnectorError as exc:
         messages.error(request, _(str(exc)))
     return redirect("rights:detail", org=request.org.slug, ref=req.reference)
+
+
+@org_view("handle_requests")
+@require_POST
+def package_hand_over(request, ref: str, package: int):
+    """The package of a request without an e-mail address, for staff to deliver another way (once)."""
+    req = _get(request, ref)
+    try:
+        obj, content = services.package_hand_over(req=req, package_id=package, user=request.user, request=request)
+    except services.RightsError as exc:
+        messages.error(request, exc.translated())
+        return redirect("rights:detail", org=request.org.slug, ref=req.reference)
+    return zip_response(req.reference, content)
 
 
 def parse_rows(name: str, content: bytes) -> list[dict]:
