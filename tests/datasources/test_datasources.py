@@ -130,3 +130,12 @@ def test_discover_command_prints_yaml_and_exits_2_on_a_bad_url(shop, tmp_path):
     assert ok.returncode == 0 and "tables:" in ok.stdout and "customers:" in ok.stdout
     bad = subprocess.run([exe, "discover", f"sqlite:///{tmp_path}/missing/x.db"], capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+
+def test_the_dataset_map_is_parsed_once_per_text(connection):
+    first = services.connection_datamap(connection)
+    assert services.connection_datamap(connection) is first, "same text: the parsed map is reused"
+    connection.datamap = DATAMAP.replace("    erasure: mask\n", "    erasure: delete_row\n", 1)
+    assert connection.datamap != DATAMAP
+    changed = services.connection_datamap(connection)
+    assert changed is not first and changed.tables["phone_calls"].erasure == "delete_row"

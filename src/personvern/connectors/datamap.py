@@ -177,6 +177,9 @@ class DataMap(Model):
 # --------------------------------------------------------------------- YAML
 
 
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ~10x faster, same safe subset
+
+
 def load_datamap(source: str | Path) -> DataMap:
     """A map from YAML text or a file path; ConnectorError with the place of each problem."""
     if isinstance(source, Path) or (isinstance(source, str) and "\n" not in source and source.endswith((".yaml", ".yml"))):
@@ -188,7 +191,10 @@ def load_datamap(source: str | Path) -> DataMap:
     else:
         text = str(source)
     try:
-        data = yaml.safe_load(text)
+        try:
+            data = yaml.load(text, Loader=_SAFE_LOADER)
+        except yaml.YAMLError:
+            data = yaml.safe_load(text)  # the pure-Python parser places errors more exactly
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -42,10 +42,18 @@ def connection_test(*, connection: Connection, request=None) -> tuple[bool, str]
     return ok, message
 
 
+_datamaps: dict[int, tuple[str, DataMap]] = {}
+
+
 def connection_datamap(connection: Connection) -> DataMap:
+    """The connection's parsed map, parsed once per text (a rights request should not
+    pay for parsing YAML; the connector never changes the map)."""
     if not connection.datamap.strip():
         raise ConnectorError(f"{connection.name} has no dataset map yet")
-    return load_datamap(connection.datamap)
+    cached = _datamaps.get(connection.pk)
+    if cached is None or cached[0] != connection.datamap:
+        cached = _datamaps[connection.pk] = (connection.datamap, load_datamap(connection.datamap))
+    return cached[1]
 
 
 def datamap_problems(connection: Connection, text: str) -> list[str]:
