@@ -107,6 +107,13 @@ def test_a_request_goes_from_the_form_to_the_answer_with_export(
         package = ExportPackage.objects.get(request=req)
         assert package.downloaded_at and package.deleted_at
 
+    # Answered: the worker sends no reminders and no missed-deadline alert for it.
+    before = len(mailbox.messages)
+    for moment in (at(2026, 4, 2, 8, 0), at(2026, 4, 7, 8, 0), at(2026, 4, 10, 8, 0)):
+        with time_machine.travel(moment, tick=True):
+            assert any(name.endswith("rights_reminders") for name in run_due())
+    assert len(mailbox.messages) == before and not Reminder.objects.filter(request=req).exists()
+
     actions = set(AuditEvent.objects.filter(object_id=str(req.pk)).values_list("action", flat=True))
     assert {"rights.request_submitted", "rights.request_verified", "rights.task_completed",
             "rights.request_completed", "rights.export_downloaded"} <= actions
