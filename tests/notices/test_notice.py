@@ -162,6 +162,8 @@ def test_the_complaint_section_gives_datatilsynets_current_address_even_when_the
     text = N.plain_text(N.notice_html(section, style=False))
     assert "Tollbugata" not in text
     assert "Postboks 458 Sentrum" in text and "Trelastgata 3" in text and "22 39 69 00" in text
+    # How a complaint is made (legal-rules NO-DT-2): the digital form with ID-porten, or in writing.
+    assert "digitale klageskjemaet på nettstedet (innlogging med ID-porten) eller skriftlig til postadressen" in text
 
 
 def test_a_minimal_register_gives_a_complete_readable_notice():

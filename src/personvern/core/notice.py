@@ -884,6 +884,11 @@ def _complaint(c: _Ctx) -> Section:
             (t("Telefon", "Telephone"), [P([d["phone"]])]),
             (t("Nettsted", "Website"), [P([Link(d["web"], d["web_label"])])]),
         ]))
+        blocks.append(P([t(
+            "Du klager til Datatilsynet gjennom det digitale klageskjemaet på nettstedet (innlogging med "
+            "ID-porten) eller skriftlig til postadressen. Datatilsynet ber deg gjerne ta kontakt med oss først.",
+            "You complain to Datatilsynet through the digital complaint form on its website (log-in with "
+            "ID-porten) or in writing to the postal address. Datatilsynet asks you to contact us first.")]))
     else:
         blocks.append(Lines([[x] for x in _address_lines(reg.rights.complaint_address, c.lang)]))
     return Section(SECTION_IDS["complaint"], t("Klage til Datatilsynet", "Complaints to Datatilsynet"), blocks)
