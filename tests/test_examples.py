@@ -193,6 +193,10 @@ def test_backe_holds_the_facts_of_its_seed():
 
     assert reg.rights.email == "post@backeigrensen.no"
     assert "dokumentere at du er som du hevder" in reg.rights.identity_check.nb
+    notes = reg.rights.notes.nb
+    assert "skriftlig forespørsel" in notes and "skriv oss en epost" in notes
+    assert "annen norsk eller EU-lov som krever at vi lagrer" in notes  # the limit the seed puts on erasure
+    assert "direkte markedsføring og profilering" in notes and "tilbakekalle samtykke" in notes
 
     # Defects the linter must find
     conversion = reg.activity("konverteringssporing")
@@ -316,6 +320,11 @@ def test_glasoterapi_holds_the_facts_of_its_seed():
     assert expiries == {"__ga": "P2Y", "__gid": "PT24H", "__gat": "PT10M", "PHPSESSID": "session"}
     assert "Lagrer ikke personopplysninger" in cookie(reg, "__gat").purpose.nb
     assert "identifiserer deg selv" in reg.rights.identity_check.nb
+    for right in ("innsyn", "rettet eller slettet", "begrenset behandling", "innsigelse", "dataportabilitet"):
+        assert right in reg.rights.notes.nb, right
+    assert "klage til Datatilsynet" in reg.rights.notes.nb
+    assert reg.rights.complaint_address is None  # Datatilsynet named, no address given
+    assert "tredjeparter" in texts(reg.notice.statements) and "ukryptert e-post" in texts(reg.notice.statements)
     assert all(a.special_categories == [] for a in reg.activities)
 
     # Defects the linter must find
