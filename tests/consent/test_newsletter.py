@@ -118,6 +118,14 @@ def test_subscribe_confirm_and_unsubscribe_through_real_mail(client, newsletter,
     subs = staff.get(f"/o/{newsletter.organisation.slug}/consent/newsletters/{newsletter.pk}/subscribers.csv")
     content = b"".join(subs.streaming_content).decode()
     assert "kari@example.no,withdrawn" in content and "/c/n/u/" in content
+    import csv as csv_module
+
+    [row] = list(csv_module.DictReader(content.lstrip("\ufeff").splitlines()))
+    assert row["list_unsubscribe"] == f"<{row['unsubscribe_url']}>"  # ready for the mailing tool's headers
+    assert row["list_unsubscribe_post"] == "List-Unsubscribe=One-Click"
+    from personvern.consent.services import subscriber_from_token
+
+    assert subscriber_from_token(row["unsubscribe_url"].rsplit("/", 1)[-1]) == Subscriber.objects.get()
 
 
 def test_it_requires_the_unticked_box_and_the_current_wording(client, newsletter, mailbox):

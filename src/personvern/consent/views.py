@@ -18,7 +18,7 @@ from personvern.registry.services import current_register
 from . import services
 from .models import OPTIONAL_CATEGORIES, ConsentRecord, EmailConsentEvent, NewsletterList, Site, Subscriber
 from .public_views import base_url, script_for
-from .services import unsubscribe_token
+from .services import unsubscribe_headers
 
 
 class SiteForm(forms.ModelForm):
@@ -194,12 +194,16 @@ def newsletter_subscribers_export(request, pk: int):
     subscribers = newsletter.subscribers.all()
     record("consent.subscribers_exported", request=request, obj=newsletter, data={"rows": subscribers.count()})
     root = base_url(request)
-    rows = (
-        [s.email, s.status, s.language, s.changed.isoformat(), f"{root}/c/n/u/{unsubscribe_token(s)}"]
-        for s in subscribers.iterator(chunk_size=2000)
-    )
+
+    def row(s: Subscriber) -> list[str]:
+        headers = unsubscribe_headers(s, root)  # the same headers as personvern's own mail
+        return [s.email, s.status, s.language, s.changed.isoformat(), headers["List-Unsubscribe"].strip("<>"),
+                headers["List-Unsubscribe"], headers["List-Unsubscribe-Post"]]
+
+    rows = (row(s) for s in subscribers.iterator(chunk_size=2000))
     return _csv_response(f"subscribers-{newsletter.key}.csv",
-                         ["email", "status", "language", "changed", "unsubscribe_url"], rows)
+                         ["email", "status", "language", "changed", "unsubscribe_url", "list_unsubscribe",
+                          "list_unsubscribe_post"], rows)
 
 
 @org_view("handle_requests")
