@@ -95,3 +95,20 @@ def test_a_member_without_the_capability_gets_403(members):
     assert viewer.can("view") and not viewer.can("edit_register")
     assert officer.can("handle_requests") and not officer.can("manage_members")
     assert Membership.objects.get(user=members["owner"]).role == Role.OWNER
+
+
+def test_any_user_can_turn_on_two_factor_from_the_organisation_list(client, members):
+    viewer = members["viewer"]
+    client.post("/accounts/login/", {"username": "viewer", "password": PASSWORD})
+    page = client.get("/accounts/orgs/").content.decode()
+    assert "Tofaktorautentisering er ikke slått på" in page and 'href="/accounts/two-factor/"' in page
+    assert b"<svg" in client.get("/accounts/two-factor/").content
+    device = TOTPDevice.objects.get(user=viewer, confirmed=False)
+    assert client.post("/accounts/two-factor/", {"token": _code(device)}).status_code == 302
+    device.refresh_from_db()
+    assert device.confirmed
+    assert "Tofaktorautentisering er slått på for kontoen din." in client.get("/accounts/orgs/").content.decode()
+
+    client.post("/accounts/logout/")
+    response = client.post("/accounts/login/", {"username": "viewer", "password": PASSWORD})
+    assert response["Location"].startswith("/accounts/two-factor/")  # from now on the code is asked for

@@ -98,7 +98,8 @@ def two_factor(request):
 @login_required
 def org_list(request):
     memberships = Membership.objects.filter(user=request.user).select_related("organisation")
-    return render(request, "accounts/orgs.html", {"memberships": memberships})
+    has_two_factor = any(devices_for_user(request.user, confirmed=True))
+    return render(request, "accounts/orgs.html", {"memberships": memberships, "has_two_factor": has_two_factor})
 
 
 @login_required
