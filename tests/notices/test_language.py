@@ -85,3 +85,8 @@ def test_join_lists_with_og_and_and():
     assert L.join(["a", "b", "c"], "nb") == "a, b og c"
     assert L.join(["a", "b"], "en") == "a and b"
     assert L.join(["a"], "en") == "a"
+
+
+def test_org_numbers_are_grouped_in_threes():
+    assert L.org_number("910380133") == "910 380 133"
+    assert L.org_number("SE556737-0431") == "SE556737-0431"  # not a Norwegian number: as written

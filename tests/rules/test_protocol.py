@@ -42,7 +42,7 @@ def test_the_xlsx_has_the_title_controller_block_and_art30_columns():
     assert ws["A1"].value == "Protokoll over behandlingsaktiviteter (personvernforordningen artikkel 30 nr. 1)"
     block = {ws.cell(r, 1).value: ws.cell(r, 2).value for r in range(2, h)}
     assert block["Behandlingsansvarlig"] == "Joh. Jørg. Backe as"
-    assert block["Organisasjonsnummer"] == "910380133"
+    assert block["Organisasjonsnummer"] == "910 380 133"
     assert block["Personvernombud"] == "Ikke utpekt"
     assert block["Utarbeidet"] == "22. november 2026"
     headers = [ws.cell(h, c).value for c in range(1, len(COLUMNS) + 1)]
@@ -71,7 +71,7 @@ def test_one_row_per_activity_with_the_facts_in_their_cells():
     klarna = h + 8
     assert ws.cell(klarna, col["transfers"]).value == "Ingen overføring ut av EØS"
     assert ws.cell(klarna, col["legal_basis"]).value == "ikke oppgitt"
-    assert ws.cell(first, col["controller"]).value.startswith("Joh. Jørg. Backe as (910380133), post@backeigrensen.no")
+    assert ws.cell(first, col["controller"]).value.startswith("Joh. Jørg. Backe as (910 380 133), post@backeigrensen.no")
 
 
 def test_joint_controllers_are_named_with_the_controller():

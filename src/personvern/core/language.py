@@ -157,6 +157,11 @@ def article(art: int, para: int | None = None, letter: str | None = None, lang: 
     return out
 
 
+def org_number(n: str) -> str:
+    """'910380133' -> '910 380 133', as the Brønnøysund Register Centre writes it."""
+    return f"{n[:3]} {n[3:6]} {n[6:]}" if len(n) == 9 and n.isdigit() else n
+
+
 def gdpr_article(art: int, para: int | None = None, letter: str | None = None, lang: str = "nb") -> str:
     """'personvernforordningen artikkel 6 nr. 1 bokstav f' / 'GDPR Article 6(1)(f)'."""
     prefix = "personvernforordningen " if _lang(lang) == "nb" else "GDPR "

@@ -278,8 +278,8 @@ def _controller(c: _Ctx) -> Section:
     reg, ctl = c.reg, c.reg.controller
     who = ctl.legal_name
     if ctl.org_number:
-        who += c.t(f" (organisasjonsnummer {_orgnr(ctl.org_number)})",
-                   f" (organisation number {_orgnr(ctl.org_number)})")
+        who += c.t(f" (organisasjonsnummer {L.org_number(ctl.org_number)})",
+                   f" (organisation number {L.org_number(ctl.org_number)})")
     text = c.t(f"{who} er behandlingsansvarlig for behandlingen av personopplysningene som er beskrevet i "
                "denne erklæringen.",
                f"{who} is the controller for the processing of personal data described in this notice.")
@@ -355,10 +355,6 @@ def _controller(c: _Ctx) -> Section:
         children.append(Section(SECTION_IDS["roles"], c.t("Hvem som har det daglige ansvaret", "Who is responsible day to day"),
                                 [UL(items)]))
     return Section(SECTION_IDS["controller"], c.t("Hvem som er ansvarlig", "Who is responsible"), blocks, children)
-
-
-def _orgnr(n: str) -> str:
-    return f"{n[:3]} {n[3:6]} {n[6:]}" if len(n) == 9 else n
 
 
 def retention_text(activity: Activity, lang: str = "nb") -> str:

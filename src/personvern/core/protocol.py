@@ -112,7 +112,7 @@ def _controller_block(reg: Register, lang: str) -> list[tuple[str, str]]:
     c = reg.controller
     out = [(_w("controller", lang), c.legal_name)]
     if c.org_number:
-        out.append((_w("org_number", lang), c.org_number))
+        out.append((_w("org_number", lang), L.org_number(c.org_number)))
     addr = _address(c.postal_address or c.visiting_address, lang)
     if addr:
         out.append((_w("address", lang), addr))
@@ -138,7 +138,7 @@ def _controller_cell(reg: Register, lang: str, a: Activity) -> str:
     """Art. 30(1)(a): the controller with contact, the joint controllers of this activity, and the DPO."""
     c = reg.controller
     contact = ", ".join(x for x in (c.email, c.phone) if x) or _address(c.postal_address, lang)
-    lines = [c.legal_name + (f" ({c.org_number})" if c.org_number else "") + (f", {contact}" if contact else "")]
+    lines = [c.legal_name + (f" ({L.org_number(c.org_number)})" if c.org_number else "") + (f", {contact}" if contact else "")]
     joint = [r for rid in a.recipients if (r := reg.recipient(rid)) and r.role.value == "joint_controller"]
     if joint:
         lines.append(f"{_w('joint', lang)}: " + ", ".join(f"{r.name} ({L.country(r.country, lang)})" for r in joint))
