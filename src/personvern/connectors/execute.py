@@ -254,14 +254,15 @@ class Collector:
             hold = self.ctx.datamap.tables[name].legal_hold
             if self.flags_at is not None and hold is not None:
                 params[HOLD_CUTOFF] = hold.cutoff(self.flags_at).replace(tzinfo=None)
-            pk_names = [c.name for c in self.ctx.pk(name)]
             known = self.found.setdefault(name, {})
             new = frontier[name] = {}
-            statement = self._statement(name, tuple(columns for columns, _ in conditions))
-            for row in self.conn.execute(statement, params).mappings():
-                key = tuple(row[n] for n in pk_names)
+            result = self.conn.execute(self._statement(name, tuple(columns for columns, _ in conditions)), params)
+            names = list(result.keys())
+            at = [names.index(c.name) for c in self.ctx.pk(name)]
+            for values in result.all():  # plain tuples: cheaper than a RowMapping per row
+                key = tuple(values[i] for i in at)
                 if key not in known:
-                    known[key] = new[key] = dict(row)
+                    known[key] = new[key] = dict(zip(names, values))
         return frontier
 
     def run(self, identity: Mapping[str, str]) -> dict[str, dict[Key, dict[str, Any]]]:
