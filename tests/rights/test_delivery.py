@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.utils import timezone
 
 from personvern.audit.models import AuditEvent
 from personvern.rights import services
@@ -321,3 +322,25 @@ def test_staff_cannot_take_the_package_of_a_requester_with_e_mail(
         services.package_hand_over(req=req, package_id=package.pk, user=members["privacy_officer"])
     package.refresh_from_db()
     assert package.downloaded_at is None and package.deleted_at is None
+
+
+def test_a_request_without_e_mail_is_extended_with_the_date_the_requester_was_told(members, org, login):
+    user = members["privacy_officer"]
+    with time_machine.travel(at(2026, 3, 9, 10, 0), tick=True):
+        req = services.request_submit(org=org, type="access", name="Ola", channel="phone", send_link=False)
+        services.request_verify_manually(req=req, note="Ringte tilbake", user=user)
+    staff = login(user)
+    url = f"/o/{org.slug}/requests/{req.reference}/do/extend/"
+    with time_machine.travel(at(2026, 4, 20, 10, 0), tick=True):
+        staff.post(url, {"reasons": "Mange systemer", "months": "2"})  # no date: refused
+        req.refresh_from_db()
+        assert req.extension_months == 0
+        staff.post(url, {"reasons": "Mange systemer", "months": "2", "notified_at": "2026-04-10T09:00"})  # too late
+        req.refresh_from_db()
+        assert req.extension_months == 0
+        staff.post(url, {"reasons": "Mange systemer", "months": "2", "notified_at": "2026-04-08T14:00"})
+    req.refresh_from_db()
+    assert req.state == State.EXTENDED and req.due_on == dt.date(2026, 6, 9)
+    assert timezone.localtime(req.extension_notified_at).date() == dt.date(2026, 4, 8)
+    audit = AuditEvent.objects.get(action="rights.request_extended", object_id=str(req.pk))
+    assert audit.data["notified"] == "recorded"

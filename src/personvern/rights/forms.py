@@ -69,6 +69,10 @@ class ExtendForm(forms.Form):
     reasons = forms.CharField(label=_("Begrunnelse (sendes til den registrerte)"), max_length=2000,
                               widget=forms.Textarea(attrs={"rows": 3}))
     months = forms.TypedChoiceField(label=_("Forleng med"), coerce=int, choices=[(2, _("2 måneder")), (1, _("1 måned"))])
+    notified_at = forms.DateTimeField(
+        label=_("Varslet (dato og tid), når den registrerte ikke har e-post"), required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
 
 
 class RefuseForm(forms.Form):

@@ -536,7 +536,9 @@ def request_extend(
         raise RightsError(gettext_noop("Fristen er allerede forlenget."))
     if send and not req.email:
         raise RightsError(gettext_noop("Forespørselen har ingen e-postadresse; oppgi når den registrerte ble varslet."))
-    notified_at = timezone.now() if send or notified_at is None else notified_at
+    if not send and notified_at is None:  # told by letter or phone: when is part of the record
+        raise RightsError(gettext_noop("Oppgi når den registrerte ble varslet om forlengelsen."))
+    notified_at = timezone.now() if send else notified_at
     if notified_at > timezone.now() + timedelta(minutes=5):
         raise RightsError(gettext_noop("Varslingstidspunktet kan ikke være i fremtiden."))
     try:

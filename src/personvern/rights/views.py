@@ -114,7 +114,8 @@ ACTIONS = {
     "wait": (NoteForm, lambda req, d, r: services.request_wait(req=req, note=d["note"], user=r.user, request=r)),
     "resume": (None, lambda req, d, r: services.request_resume(req=req, user=r.user, request=r)),
     "extend": (ExtendForm, lambda req, d, r: services.request_extend(
-        req=req, reasons=d["reasons"], months=d["months"], user=r.user, request=r)),
+        req=req, reasons=d["reasons"], months=d["months"], user=r.user, request=r,
+        send=bool(req.email), notified_at=None if req.email else d.get("notified_at"))),
     "refuse": (RefuseForm, lambda req, d, r: services.request_refuse(
         req=req, ground=d["ground"], reasons=d["reasons"], excessive_justification=d["excessive_justification"],
         user=r.user, request=r)),
