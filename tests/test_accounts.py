@@ -112,3 +112,29 @@ def test_any_user_can_turn_on_two_factor_from_the_organisation_list(client, memb
     client.post("/accounts/logout/")
     response = client.post("/accounts/login/", {"username": "viewer", "password": PASSWORD})
     assert response["Location"].startswith("/accounts/two-factor/")  # from now on the code is asked for
+
+
+def test_behind_a_trusted_proxy_each_client_has_its_own_login_limit(client, members, settings):
+    settings.TRUSTED_PROXIES = ["10.0.0.2"]
+    via_proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    for i in range(20):  # one client behind the proxy uses up its bucket
+        client.post("/accounts/login/", {"username": f"nobody{i}", "password": "wrong"},
+                    HTTP_X_FORWARDED_FOR="198.51.100.7", **via_proxy)
+    blocked = client.post("/accounts/login/", {"username": "viewer", "password": PASSWORD},
+                          HTTP_X_FORWARDED_FOR="198.51.100.7", **via_proxy)
+    assert "For mange innloggingsforsøk" in blocked.content.decode()
+    other = client.post("/accounts/login/", {"username": "viewer", "password": PASSWORD},
+                        HTTP_X_FORWARDED_FOR="203.0.113.5, 10.0.0.2", **via_proxy)
+    assert other.status_code == 302  # another client through the same proxy is not blocked
+    assert AuditEvent.objects.filter(action="login.succeeded").latest("seq").ip == "203.0.113.5"
+
+
+def test_x_forwarded_for_is_not_believed_from_an_untrusted_address(client, members, settings):
+    settings.TRUSTED_PROXIES = ["10.0.0.2"]
+    for i in range(20):
+        client.post("/accounts/login/", {"username": f"nobody{i}", "password": "wrong"},
+                    HTTP_X_FORWARDED_FOR=f"192.0.2.{i}", REMOTE_ADDR="198.51.100.9")
+    response = client.post("/accounts/login/", {"username": "viewer", "password": PASSWORD},
+                           HTTP_X_FORWARDED_FOR="192.0.2.99", REMOTE_ADDR="198.51.100.9")
+    assert "For mange innloggingsforsøk" in response.content.decode()  # a forged header does not reset the limit
+    assert AuditEvent.objects.filter(action="login.throttled").latest("seq").ip == "198.51.100.9"

@@ -33,6 +33,8 @@ if not ENCRYPTION_KEYS and (DEBUG or os.environ.get("PERSONVERN_DEV") or "pytest
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 CSRF_TRUSTED_ORIGINS = [SITE_URL]
+# Addresses of reverse proxies whose X-Forwarded-For is believed (accounts.middleware).
+TRUSTED_PROXIES = [h.strip() for h in os.environ.get("TRUSTED_PROXIES", "").split(",") if h.strip()]
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -57,6 +59,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "personvern.accounts.middleware.ClientAddressFromTrustedProxy",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

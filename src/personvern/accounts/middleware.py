@@ -1,3 +1,6 @@
+import ipaddress
+
+from django.conf import settings
 from django.shortcuts import redirect
 from django.urls import reverse
 
@@ -22,4 +25,29 @@ class RequireTwoFactorForOwners:
             and Membership.objects.filter(user=user, role=Role.OWNER).exists()
         ):
             return redirect(reverse("accounts:two_factor") + "?next=" + request.path)
+        return self.get_response(request)
+
+
+class ClientAddressFromTrustedProxy:
+    """Behind a reverse proxy every request comes from the proxy's address, so rate limits
+    (login, forms) would count all users as one and the audit trail would record the proxy.
+    When REMOTE_ADDR is one of `settings.TRUSTED_PROXIES`, the client is the right-most address
+    in X-Forwarded-For that is not itself a trusted proxy. Without TRUSTED_PROXIES nothing
+    changes, and X-Forwarded-For is never believed from anyone else (it is trivial to forge)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        trusted = set(getattr(settings, "TRUSTED_PROXIES", ()))
+        if trusted and request.META.get("REMOTE_ADDR") in trusted:
+            hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
+            for hop in reversed(hops):
+                if hop in trusted:
+                    continue
+                try:
+                    request.META["REMOTE_ADDR"] = str(ipaddress.ip_address(hop))
+                except ValueError:
+                    pass  # not an address: keep the proxy's, never a made-up value
+                break
         return self.get_response(request)
