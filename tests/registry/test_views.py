@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html as html_lib
 import re
 
 import pytest
@@ -281,6 +282,20 @@ def test_an_upload_that_is_not_yaml_gives_its_line(client, members, login, small
     login(members["editor"])
     response = client.post(BASE + "upload/", {"base": "1", "file": SimpleUploadedFile("x.yaml", b"controller:\n  a: [\n")})
     assert "not valid YAML" in response.content.decode()
+    assert versions(small.organisation) == 1
+
+
+@pytest.mark.parametrize("raw, line, message", [
+    (b"controller:\n  legal_name: Bl\xe5b\xe6r AS\n", "2", "not UTF-8 text (byte 0xe5); save the file as UTF-8"),
+    (b"controller:\n  legal_name: A\ncontroller:\n  legal_name: B\n", "3", "duplicate key (first written on line 1); keep one"),
+    (b"controller: {legal_name: A}\nsecurity: &x [*x]\n", "2", "an alias (*) inside its own anchor (&) repeats forever"),
+])
+def test_an_upload_with_a_file_level_problem_gives_its_line_and_changes_nothing(client, members, login, small, raw, line,
+                                                                                 message):
+    login(members["editor"])
+    html = client.post(BASE + "upload/", {"base": "1", "file": SimpleUploadedFile("x.yaml", raw)}).content.decode()
+    rows = re.findall(r"<tr><td>(\d+|—)</td><td><code>([^<]*)</code></td><td>([^<]*)</td></tr>", html)
+    assert any(r[0] == line and html_lib.unescape(r[2]).startswith(message) for r in rows), rows
     assert versions(small.organisation) == 1
 
 
