@@ -116,3 +116,23 @@ def test_a_no_data_answer_says_so_and_keeps_the_complaint_routes(members, org, m
     mailbox.wait_for(1)
     text = " ".join(mailbox.bodies(-1)[0].split())
     assert said in text and not_said not in text and "Datatilsynet" in text
+
+
+@pytest.mark.parametrize(("path", "said"), [
+    ("rettigheter", "kan vi forlenge fristen med inntil to måneder"),
+    ("rights", "we may extend the time by up to two further months"),
+])
+def test_the_form_promises_no_more_than_the_law(client, org, path, said):
+    page = " ".join(client.get(f"/p/{org.slug}/{path}").content.decode().split())
+    assert said in page
+
+
+@pytest.mark.parametrize(("lang", "said"), [
+    ("nb", "får du beskjed om det og om hvorfor innen samme dato (artikkel 12(3))"),
+    ("en", "we will tell you so, and why, by the same date (Article 12(3) GDPR)"),
+])
+def test_the_receipt_says_the_deadline_and_how_it_can_move(org, lang, said):
+    req = services.request_submit(org=org, type="access", name="Ola", channel="letter", language=lang,
+                                  received_at=dt.datetime(2026, 3, 9, 10, tzinfo=OSLO), send_link=False)
+    body = " ".join(letters.receipt_letter(req, lang).body.split())
+    assert ("09.04.2026" if lang == "nb" else "9 April 2026") in body and said in body

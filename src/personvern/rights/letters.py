@@ -374,7 +374,8 @@ RECEIPT = (
         "subject": "Vi har mottatt kravet ditt om {kind} ({ref})",
         "hello": "Hei {name},",
         "received": "Vi har mottatt kravet ditt om {kind} til {org}. Referansen er {ref}.",
-        "due": "Vi svarer så snart vi kan, og senest {due}.",
+        "due": "Vi svarer så snart vi kan, og senest {due}. Hvis vi trenger mer tid fordi kravet er komplisert "
+        "eller vi får mange krav, får du beskjed om det og om hvorfor innen samme dato (artikkel 12(3)).",
         "link": "Bekreft at det er du som har sendt kravet ved å åpne denne lenken. Vi gjør ingenting med "
         "kravet, og gir ikke ut opplysninger, før du har bekreftet. Lenken virker én gang og i {hours} timer:",
         "not_you": "Hvis det ikke var deg som sendte kravet, kan du se bort fra denne e-posten.",
@@ -383,7 +384,9 @@ RECEIPT = (
         "subject": "We have received your request for {kind} ({ref})",
         "hello": "Dear {name},",
         "received": "We have received your request for {kind} to {org}. The reference is {ref}.",
-        "due": "We will answer as soon as we can, and by {due} at the latest.",
+        "due": "We will answer as soon as we can, and by {due} at the latest. If we need more time because the "
+        "request is complex or we receive many requests, we will tell you so, and why, by the same date "
+        "(Article 12(3) GDPR).",
         "link": "Please confirm that you sent the request by opening this link. We do nothing with the request, "
         "and disclose no data, until you have confirmed. The link works once and for {hours} hours:",
         "not_you": "If you did not send this request, you can ignore this e-mail.",
