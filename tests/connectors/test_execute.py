@@ -252,3 +252,26 @@ def test_erasure_of_rows_with_a_composite_key_holding_a_timestamp(db_url):
         assert fetch(engine, "SELECT email FROM visits") == [("ola@example.no",)]
     finally:
         engine.dispose()
+
+
+def test_a_row_referenced_from_a_table_outside_the_map_is_masked_whatever_its_name(db_url):
+    """The NOT EXISTS guard names every referencing table, quoted; a '%' in a name is no placeholder."""
+    ensure_database(db_url)
+    engine = make_engine(db_url)
+    meta = sa.MetaData()
+    people = sa.Table("people", meta, sa.Column("id", sa.Integer, primary_key=True), sa.Column("email", sa.String(100)), sa.Column("name", sa.String(100)))
+    sa.Table("log%2 \"x\"", meta, sa.Column("id", sa.Integer, primary_key=True), sa.Column("person_id", sa.Integer, sa.ForeignKey("people.id")))
+    meta.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(sa.insert(people), [{"id": 1, "email": "kari@example.no", "name": "Kari"}, {"id": 2, "email": "ola@example.no", "name": "Ola"}])
+        conn.execute(sa.insert(meta.tables['log%2 "x"']), [{"id": 1, "person_id": 1}])
+    people_map = parse_datamap({"tables": {"people": {"erasure": "delete_row", "columns": {
+        "email": {"category": "contact.email", "identity": "email", "erasure": {"fixed": "slettet"}},
+        "name": {"category": "name", "erasure": "set_null"}}}}})
+    try:
+        kept = erase(engine, people_map, {"email": "kari@example.no"})
+        assert kept.counts == {"people": {"found": 1, "kept_referenced": 1}} and kept.verification.ok
+        assert fetch(engine, "SELECT id, email, name FROM people ORDER BY id") == [(1, "slettet", None), (2, "ola@example.no", "Ola")]
+        assert erase(engine, people_map, {"email": "ola@example.no"}).counts == {"people": {"found": 1, "deleted": 1}}
+    finally:
+        engine.dispose()

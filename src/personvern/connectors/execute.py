@@ -380,6 +380,7 @@ class RawSQL:
 
     def __init__(self, conn: Connection):
         self.conn = conn
+        # The dialect's quoting already doubles a '%' in a name where '%s' marks parameters.
         self.quote = conn.dialect.identifier_preparer.quote
         self.mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
         self.statements = 0
