@@ -83,7 +83,9 @@ def test_screenshots_for_the_docs(live_server, browser, org, members, saved_regi
     page = context.new_page()
     out = Path(__file__).resolve().parents[2] / "docs" / "img"
     out.mkdir(parents=True, exist_ok=True)
-    css = Path(settings.BASE_DIR) / "static" / "personvern" / "app.css"  # static files are not served in tests
+    from django.contrib.staticfiles import finders
+
+    css = finders.find("personvern/app.css")  # static files are not served in tests
 
     def shoot(url, name, **kw):
         page.goto(url)
