@@ -275,3 +275,22 @@ def test_a_row_referenced_from_a_table_outside_the_map_is_masked_whatever_its_na
         assert erase(engine, people_map, {"email": "ola@example.no"}).counts == {"people": {"found": 1, "deleted": 1}}
     finally:
         engine.dispose()
+
+
+def test_access_reads_the_same_values_as_sqlalchemy_does(readonly_engine, datamap, subject):
+    """On SQLite the collecting reads go out as SQL text with the columns' conversions;
+    they must give the very values (types included) of SQLAlchemy's own reads."""
+    from personvern.connectors.execute import Collector, _jsonable, prepare
+
+    cid, email = subject
+    result = access(readonly_engine, datamap, {"email": email})
+    ctx = prepare(readonly_engine, datamap)
+    with readonly_engine.connect() as conn:
+        through_sqlalchemy = Collector(ctx, conn)
+        through_sqlalchemy.raw = None
+        found = through_sqlalchemy.run({"email": email})
+    expected = {name: [_jsonable(r) for r in rows.values()] for name, rows in found.items()}
+    assert {n: sorted(map(repr, rows)) for n, rows in result.rows.items()} == {n: sorted(map(repr, rows)) for n, rows in expected.items()}
+    raw_types = {n: [{k: type(v) for k, v in r.items()} for r in rows] for n, rows in result.rows.items()}
+    assert raw_types["orders"][0]["ordered_at"] is str and raw_types["orders"][0]["total"] is str  # isoformat, Decimal as text
+    assert sum(result.counts.values()) > 20

@@ -216,6 +216,9 @@ class Collector:
         self.flags_at = flags_at
         self.found: dict[str, dict[Key, dict[str, Any]]] = {}
         self.queries = 0
+        # SQLite runs in-process: there SQLAlchemy's per-statement work is most of an
+        # access request's cost, so its plain reads go out as SQL text (RawSQL.select).
+        self.raw = RawSQL(conn) if conn.dialect.name == "sqlite" else None
 
     def _statement(self, name: str, shape: tuple[tuple[str, ...], ...]) -> sa.Select:
         """SELECT of the table's rows matching any of the IN lists in `shape` (one per
@@ -256,10 +259,13 @@ class Collector:
                 params[HOLD_CUTOFF] = hold.cutoff(self.flags_at).replace(tzinfo=None)
             known = self.found.setdefault(name, {})
             new = frontier[name] = {}
-            result = self.conn.execute(self._statement(name, tuple(columns for columns, _ in conditions)), params)
-            names = list(result.keys())
+            if self.raw is not None and self.flags_at is None and not self.lock:
+                names, rows = self.raw.select(self.ctx.table(name), conditions)
+            else:
+                result = self.conn.execute(self._statement(name, tuple(columns for columns, _ in conditions)), params)
+                names, rows = list(result.keys()), result.all()  # plain tuples: cheaper than a RowMapping per row
             at = [names.index(c.name) for c in self.ctx.pk(name)]
-            for values in result.all():  # plain tuples: cheaper than a RowMapping per row
+            for values in rows:
                 key = tuple(values[i] for i in at)
                 if key not in known:
                     known[key] = new[key] = dict(zip(names, values))
@@ -427,6 +433,26 @@ class RawSQL:
                 parts.append(f" AND NOT EXISTS (SELECT 1 FROM {self.quote(other.name)} WHERE {match})")
             cache[key] = "".join(parts)
         return cache[key]
+
+    def select(self, table: sa.Table, conditions: list[tuple[tuple[str, ...], list]]) -> tuple[list[str], list[tuple]]:
+        """The table's rows matching any (columns, values) IN list, every column converted
+        by its type as SQLAlchemy would (SQLite: text timestamps to datetime, and so on)."""
+        cache = table.metadata.info.setdefault("pv_select", {})
+        key = (table.name, self.conn.dialect.name)
+        if key not in cache:
+            dialect = self.conn.dialect
+            names = [c.name for c in table.c]
+            processors = [c.type.dialect_impl(dialect).result_processor(dialect, None) for c in table.c]
+            cache[key] = (names, processors, f"SELECT {', '.join(self.col(table, n) for n in names)} FROM {self.quote(table.name)} WHERE ")
+        names, processors, head = cache[key]
+        params: list = []
+        where = " OR ".join(
+            self.where_in(table, list(columns), values if len(columns) > 1 else [(v,) for v in values], params) for columns, values in conditions
+        )
+        rows = self.run(head + where, params).fetchall()
+        if any(processors):
+            rows = [tuple(f(v) if f else v for f, v in zip(processors, row)) for row in rows]
+        return names, rows
 
     def delete(self, metadata: sa.MetaData, table: sa.Table, pk: list[str], keys: list[tuple]) -> int:
         params: list = []
