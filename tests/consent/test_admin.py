@@ -103,3 +103,19 @@ def test_the_organisation_looks_up_a_consent_id_across_its_sites(client, login, 
     assert "https://alpha.example" in html and "custom" in html
     other = login(members["outsider"]).get(f"/o/beta/consent/?q={cid}").content.decode()
     assert "custom" not in other
+
+
+def test_a_register_without_websites_is_told_where_to_add_them(login, members, org):
+    from personvern.core.manifest import loads_register
+    from personvern.registry.services import register_save
+
+    register_save(org=org, register=loads_register("controller: {legal_name: Alpha AS}\n"), message="test")
+    body = login(members["editor"]).get(f"/o/{org.slug}/consent/").content.decode()
+    assert "Protokollen har ingen nettsteder ennå" in body and "Alle nettstedene" not in body
+
+
+def test_the_navigation_names_consent_once_and_marks_it_current(login, members, org, consent_register):
+    body = login(members["viewer"]).get(f"/o/{org.slug}/consent/").content.decode()
+    nav = body[body.index("<nav"):body.index("</nav>")]
+    assert nav.count(f'href="/o/{org.slug}/consent/"') == 1
+    assert nav.count('aria-current="page"') == 1 and f'href="/o/{org.slug}/consent/" aria-current="page"' in nav
