@@ -68,3 +68,20 @@ def test_serve_starts_web_and_worker_on_a_fresh_database(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=15)
+
+
+def test_demo_publishes_each_notice_and_sets_up_each_website_once(db, client):
+    from personvern.consent.models import Site
+    from personvern.notices.models import PublishedNotice
+
+    call_command("demo")
+    call_command("demo")
+    for slug in SEEDS:
+        assert PublishedNotice.objects.filter(organisation__slug=slug).count() == 1
+        page = client.get(f"/p/{slug}/personvern")
+        assert page.status_code == 200 and Organisation.objects.get(slug=slug).name in page.content.decode()
+    backe = PublishedNotice.objects.get(organisation__slug="backe")
+    assert backe.lint_errors and backe.override_reason.startswith("Demo:")  # the seed's defects, overridden openly
+    websites = {s.url for s in Site.objects.filter(organisation__slug="bagges")}
+    assert websites and all(client.get(f"/c/{s.key}.js").status_code == 200 for s in Site.objects.all())
+    assert Site.objects.count() == len({(s.organisation_id, s.url) for s in Site.objects.all()})
