@@ -136,3 +136,14 @@ def test_the_receipt_says_the_deadline_and_how_it_can_move(org, lang, said):
                                   received_at=dt.datetime(2026, 3, 9, 10, tzinfo=OSLO), send_link=False)
     body = " ".join(letters.receipt_letter(req, lang).body.split())
     assert ("09.04.2026" if lang == "nb" else "9 April 2026") in body and said in body
+
+
+def test_the_complaint_route_names_every_supervisory_authority_of_article_77(members, org, mailbox):
+    req = verified(org, members)
+    services.request_refuse(req=req, user=members["privacy_officer"], ground="excessive",
+                            reasons="Du har sendt det samme kravet fire ganger på to uker.",
+                            excessive_justification="Intern logg")
+    mailbox.wait_for(1)
+    text = " ".join(mailbox.bodies(-1)[0].split())
+    assert "der du vanligvis bor, der du arbeider eller der den påståtte overtredelsen skjedde (artikkel 77)" in text
+    assert "artikkel 79" in text

@@ -100,10 +100,11 @@ RIGHTS = (
 )
 
 COMPLAINT = (
-    "Du kan klage til Datatilsynet, {postal}, {web}, eller til tilsynsmyndigheten der du bor eller "
-    "arbeider (artikkel 77).",
+    "Du kan klage til Datatilsynet, {postal}, {web}, eller til tilsynsmyndigheten i det EØS-landet der du "
+    "vanligvis bor, der du arbeider eller der den påståtte overtredelsen skjedde (artikkel 77).",
     "You may complain to Datatilsynet (the Norwegian Data Protection Authority), {postal}, {web}, or to the "
-    "supervisory authority where you live or work (Article 77).",
+    "supervisory authority of the EEA country where you habitually live, where you work or where the alleged "
+    "infringement took place (Article 77).",
 )
 
 COURTS = (
