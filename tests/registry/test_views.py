@@ -198,7 +198,7 @@ def test_a_missing_required_field_is_shown_next_to_it(client, members, login, sm
                                                       "controller.email": "not an address"})
     html = response.content.decode()
     assert "required field is missing" in field_block(html, "f-controller-legal_name")
-    assert "should match pattern" in field_block(html, "f-controller-email")
+    assert "&quot;not an address&quot; is not an e-mail address" in field_block(html, "f-controller-email")
     assert versions(small.organisation) == 1
 
 
