@@ -13,6 +13,7 @@ and erasure; schema reflection is cached per engine, as in the product."""
 from __future__ import annotations
 
 import argparse
+import atexit
 import datetime as dt
 import os
 import statistics
@@ -204,7 +205,12 @@ def bench_service(backend: str, url: str, customers: int) -> dict:
     fresh SQLite file, or PV_BENCH_APP_DB). Timed from the call to the record stored."""
     os.environ.setdefault("PERSONVERN_DEV", "1")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "personvern.settings")
-    os.environ["DATABASE_URL"] = os.environ.get("PV_BENCH_APP_DB", f"sqlite:////tmp/pv_bench_app_{os.getpid()}.sqlite3")
+    if "PV_BENCH_APP_DB" in os.environ:
+        os.environ["DATABASE_URL"] = os.environ["PV_BENCH_APP_DB"]
+    else:
+        app_db = Path(f"/tmp/pv_bench_app_{os.getpid()}.sqlite3")
+        os.environ["DATABASE_URL"] = f"sqlite:///{app_db}"
+        atexit.register(lambda: [Path(f"{app_db}{end}").unlink(missing_ok=True) for end in ("", "-wal", "-shm")])
     import django
 
     django.setup()
