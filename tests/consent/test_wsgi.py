@@ -88,3 +88,12 @@ def test_everything_else_is_django(site):
     assert (status, content) == (200, b"ok")
     assert call(method="OPTIONS", HTTP_ORIGIN="https://alpha.example")[0] == 204
     assert call(path=f"/c/{site.key}.js", method="GET")[0] == 200
+
+
+def test_behind_a_trusted_proxy_the_ledger_keeps_the_clients_network(site, settings):
+    settings.TRUSTED_PROXIES = ["10.0.0.2"]
+    via_proxy = {"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": "203.0.113.77, 10.0.0.2"}
+    assert call(body=body(site), **via_proxy)[0] == 201
+    # the same header from anyone else is not believed
+    assert call(body=body(site), REMOTE_ADDR="198.51.100.23", HTTP_X_FORWARDED_FOR="192.0.2.1")[0] == 201
+    assert sorted(ConsentRecord.objects.values_list("ip", flat=True)) == ["198.51.100.0", "203.0.113.0"]

@@ -39,15 +39,23 @@ class ClientAddressFromTrustedProxy:
         self.get_response = get_response
 
     def __call__(self, request):
-        trusted = set(getattr(settings, "TRUSTED_PROXIES", ()))
-        if trusted and request.META.get("REMOTE_ADDR") in trusted:
-            hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
-            for hop in reversed(hops):
-                if hop in trusted:
-                    continue
-                try:
-                    request.META["REMOTE_ADDR"] = str(ipaddress.ip_address(hop))
-                except ValueError:
-                    pass  # not an address: keep the proxy's, never a made-up value
-                break
+        request.META["REMOTE_ADDR"] = client_address(request.META)
         return self.get_response(request)
+
+
+def client_address(meta) -> str:
+    """The client's address from a WSGI environ or request.META (see ClientAddressFromTrustedProxy);
+    also used by the consent API's fast path, which runs without the middleware."""
+    remote = meta.get("REMOTE_ADDR", "")
+    trusted = set(getattr(settings, "TRUSTED_PROXIES", ()))
+    if not trusted or remote not in trusted:
+        return remote
+    hops = [h.strip() for h in meta.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
+    for hop in reversed(hops):
+        if hop in trusted:
+            continue
+        try:
+            return str(ipaddress.ip_address(hop))
+        except ValueError:
+            return remote  # not an address: keep the proxy's, never a made-up value
+    return remote

@@ -16,6 +16,7 @@ from django.db import close_old_connections
 from django.http.cookie import parse_cookie
 from django.http.request import split_domain_port, validate_host
 
+from personvern.accounts.middleware import client_address
 from personvern.wsgi import application as django_application
 
 from . import api
@@ -58,7 +59,7 @@ def consent(environ, start_response):
             body=_body(environ),
             origin=environ.get("HTTP_ORIGIN"),
             own=f"{'https' if secure else 'http'}://{host}",
-            remote_addr=environ.get("REMOTE_ADDR", ""),
+            remote_addr=client_address(environ),
             state_cookie=parse_cookie(environ.get("HTTP_COOKIE", "")).get(api.STATE_COOKIE, ""),
             gpc=environ.get("HTTP_SEC_GPC") == "1",
             secure=secure,
