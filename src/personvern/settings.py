@@ -79,7 +79,7 @@ WSGI_APPLICATION = "personvern.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [],  # every template lives in its app (the page frame, base.html, in accounts)
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
