@@ -404,6 +404,7 @@ def test_personvern_validate_accepts_every_example():
     result = run("validate", *(str(EXAMPLES / f) for f in FILES))
     assert result.returncode == 0, result.stderr
     assert result.stdout.count(": OK (") == len(FILES)
+    assert "backe.yaml: OK (8 activities, 7 recipients, 1 cookie)" in result.stdout  # counted in words
 
 
 def broken_copy(tmp_path, *replacements):

@@ -20,6 +20,10 @@ class Command(BaseCommand):
                 for p in exc.problems:
                     self.stderr.write(str(p))
                 continue
-            self.stdout.write(f"{f}: OK ({len(reg.activities)} activities, {len(reg.recipients)} recipients, {len(reg.cookies)} cookies)")
+            counts = ", ".join(f"{len(items)} {one if len(items) == 1 else many}" for items, one, many in (
+                (reg.activities, "activity", "activities"), (reg.recipients, "recipient", "recipients"),
+                (reg.cookies, "cookie", "cookies")))
+            self.stdout.write(f"{f}: OK ({counts})")
         if bad:
             raise CommandError(f"{bad} of {len(files)} file(s) invalid", returncode=2)
+
