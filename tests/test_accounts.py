@@ -26,7 +26,13 @@ def test_it_refuses_a_wrong_password_and_audits_it(client, members):
     response = client.post("/accounts/login/", {"username": "editor", "password": "wrong"})
     assert response.status_code == 400
     assert "Feil brukernavn eller passord" in response.content.decode()
-    assert AuditEvent.objects.filter(action="login.failed").count() == 1
+    assert AuditEvent.objects.filter(action="login.failed").get().data == {"user_id": members["editor"].pk}
+
+
+def test_a_failed_login_keeps_no_typed_text_in_the_audit_trail(client, members):
+    client.post("/accounts/login/", {"username": "hunter2-my-password", "password": "x"})
+    event = AuditEvent.objects.get(action="login.failed")
+    assert event.data == {"known_user": False} and "hunter2" not in str(event.data)
 
 
 def test_login_is_rate_limited_per_user(client, members):

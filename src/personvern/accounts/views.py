@@ -2,8 +2,9 @@ from datetime import timedelta
 
 import segno
 from django.contrib import messages
-from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import authenticate, get_user_model, login, logout
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -19,6 +20,14 @@ from .models import Membership, TokenBucket
 
 def client_ip(request) -> str:
     return request.META.get("REMOTE_ADDR", "")
+
+
+def _attempted(username: str) -> dict:
+    """Who a failed login was for, as the audit trail may keep it: an account's id, never the
+    text typed (the trail is kept for good, and people type passwords into the name field)."""
+    match = (get_user_model().objects.filter(Q(username__iexact=username) | Q(email__iexact=username))
+             .values_list("pk", flat=True).first())
+    return {"user_id": match} if match else {"known_user": False}
 
 
 def _safe_next(request, default="accounts:orgs"):
@@ -39,12 +48,12 @@ def login_view(request):
         )
         if not allowed:
             error = _("For mange innloggingsforsøk. Vent et kvarter og prøv igjen.")
-            record("login.throttled", request=request, data={"username": username})
+            record("login.throttled", request=request, data=_attempted(username))
         else:
             user = authenticate(request, username=username, password=password)
             if user is None:
                 error = _("Feil brukernavn eller passord.")
-                record("login.failed", request=request, data={"username": username})
+                record("login.failed", request=request, data=_attempted(username))
             else:
                 login(request, user)
                 record("login.succeeded", request=request, actor=user)
