@@ -34,7 +34,7 @@ LABELS = {
     "street": _("Gateadresse"), "postbox": _("Postboks"), "postal_code": _("Postnummer"), "city": _("Poststed"),
     "country": _("Land (ISO-kode)"), "url": _("Adresse (URL)"), "aliases": _("Domenealiaser"),
     "title": _("Tittel"), "name": _("Navn"), "email": _("E-post"), "phone": _("Telefon"),
-    "designated": _("Personvernombud er utnevnt"), "compliance_by": _("Hvem sørger for at reglene følges"),
+    "designated": _("Personvernombud er utpekt"), "compliance_by": _("Hvem sørger for at reglene følges"),
     "legal_name": _("Juridisk navn"), "org_number": _("Organisasjonsnummer"),
     "postal_address": _("Postadresse"), "visiting_address": _("Besøksadresse"), "websites": _("Nettsteder"),
     "manager": _("Daglig leder"), "contact": _("Kontaktperson"), "dpo": _("Personvernombud"),
@@ -107,7 +107,7 @@ CHOICE_LABELS = {
 HELP = {
     "Website.aliases": _("Domener som peker til nettstedet, f.eks. balcoo.no."),
     "Controller.manager": _("Opptrer som behandlingsansvarlig på virksomhetens vegne."),
-    "Dpo.compliance_by": _("Når det ikke er utnevnt personvernombud: hvem som sørger for at reglene følges."),
+    "Dpo.compliance_by": _("Når det ikke er utpekt personvernombud: hvem som sørger for at reglene følges."),
     "Controller.notes": _("Det erklæringen sier om den behandlingsansvarlige som ikke passer i noe felt, slik det står."),
     "NoticeInfo.statements": _("Utsagn i erklæringen som ikke hører til noen annen del, slik de står "
                                "(f.eks. «vi fører ikke register over besøkende»)."),
