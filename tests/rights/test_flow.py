@@ -148,7 +148,9 @@ def test_reminders_come_7_and_2_days_before_and_when_the_deadline_is_missed(
     assert run(at(2026, 4, 9, 9, 0)) == []  # the deadline day itself: still in time
     missed = run(at(2026, 4, 10, 8, 0))
     assert len(missed) == 1 and "OVERSITTET" in missed[0]["Subject"]
-    assert req.reference in missed[0].get_body(("plain",)).get_content()
+    text = missed[0].get_body(("plain",)).get_content()
+    assert req.reference in text and "artikkel 12(3)" in text and "Article 12(3)" in text  # bokmål, English below
+    assert "Type: Innsyn" in text and "Type: Access" in text
     assert run(at(2026, 4, 11, 8, 0)) == []
     assert Reminder.objects.filter(request=req).count() == 3
 

@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from personvern.audit.service import record
 from personvern.jobs.periodic import periodic
@@ -25,10 +25,21 @@ from .services import packages_expire, responsible_emails
 
 log = logging.getLogger(__name__)
 
+# Staff have no language of their own here, so every reminder is in bokmål with English below.
 SUBJECTS = {
-    Reminder.Kind.DAYS_7: "Frist om 7 dager: {ref} ({org})",
-    Reminder.Kind.DAYS_2: "Frist om 2 dager: {ref} ({org})",
-    Reminder.Kind.MISSED: "FRISTEN ER OVERSITTET: {ref} ({org})",
+    Reminder.Kind.DAYS_7: "Frist om 7 dager / Deadline in 7 days: {ref} ({org})",
+    Reminder.Kind.DAYS_2: "Frist om 2 dager / Deadline in 2 days: {ref} ({org})",
+    Reminder.Kind.MISSED: "FRISTEN ER OVERSITTET / DEADLINE MISSED: {ref} ({org})",
+}
+HEADS = {
+    "nb": ("Fristen for forespørsel {ref} gikk ut {due}. Svar den registrerte straks; et svar etter fristen er et "
+           "brudd på personvernforordningen artikkel 12(3).",
+           "Forespørsel {ref} må besvares innen {due} ({days} dager igjen).",
+           "Type: {type}", "Status: {state}", "Åpne oppgaver:"),
+    "en": ("The deadline for request {ref} passed on {due}. Answer the data subject at once; an answer after the "
+           "deadline breaches GDPR Article 12(3).",
+           "Request {ref} must be answered by {due} ({days} days left).",
+           "Type: {type}", "Status: {state}", "Open tasks:"),
 }
 
 
@@ -44,22 +55,22 @@ def due_kind(days_left: int) -> str | None:
 
 
 def _body(req: Request, kind: str, days: int, url: str) -> str:
-    if kind == Reminder.Kind.MISSED:
-        head = (
-            f"Fristen for forespørsel {req.reference} gikk ut {req.due_on:%d.%m.%Y}. Svar den registrerte straks; "
-            "et svar etter fristen er et brudd på personvernforordningen artikkel 12(3)."
-        )
-    else:
-        head = f"Forespørsel {req.reference} må besvares innen {req.due_on:%d.%m.%Y} ({days} dager igjen)."
     open_tasks = [t for t in req.tasks.all() if t.status == "open"]
-    lines = [head, "", f"Type: {req.get_type_display()}", f"Status: {req.get_state_display()}"]
-    if open_tasks:
-        lines += ["", "Åpne oppgaver:"] + [
-            f"- {t.system_name}" + (f" ({t.assignee_role_name or t.assignee_role})" if t.assignee_role else "")
-            for t in open_tasks
-        ]
-    lines += ["", url, ""]
-    return "\n".join(lines)
+    parts = []
+    for lang, (missed, due, type_, state, tasks) in HEADS.items():
+        with translation.override(lang):
+            facts = {"ref": req.reference, "days": days, "type": req.get_type_display(),
+                     "state": req.get_state_display(),
+                     "due": req.due_on.strftime("%d.%m.%Y") if lang == "nb" else req.due_on.isoformat()}
+        lines = [(missed if kind == Reminder.Kind.MISSED else due).format(**facts), "",
+                 type_.format(**facts), state.format(**facts)]
+        if open_tasks:
+            lines += ["", tasks] + [
+                f"- {t.system_name}" + (f" ({t.assignee_role_name or t.assignee_role})" if t.assignee_role else "")
+                for t in open_tasks
+            ]
+        parts.append("\n".join(lines))
+    return "\n\n---\n\n".join(parts) + f"\n\n{url}\n"
 
 
 def send_reminders(today=None) -> int:
