@@ -16,7 +16,7 @@ from django.db import close_old_connections
 from django.http.cookie import parse_cookie
 from django.http.request import split_domain_port, validate_host
 
-from personvern.accounts.middleware import client_address
+from personvern.accounts.client import client_address
 from personvern.wsgi import application as django_application
 
 from . import api
