@@ -65,9 +65,28 @@ def test_serve_starts_web_and_worker_on_a_fresh_database(tmp_path):
             time.sleep(0.5)
         else:
             pytest.fail("the worker did not run")
+        worker = _children(server.pid)
+        assert worker, "serve started no worker process"
     finally:
         server.terminate()
         server.wait(timeout=15)
+    # stopping serve stops its worker too: none is left running on its own
+    deadline = time.monotonic() + 15
+    while any(Path(f"/proc/{pid}").exists() for pid in worker) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(Path(f"/proc/{pid}").exists() for pid in worker), "the worker outlived serve"
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
 
 
 def test_demo_publishes_each_notice_and_sets_up_each_website_once(db, client):

@@ -1,4 +1,5 @@
 import os
+import signal
 import subprocess
 import sys
 
@@ -14,6 +15,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, addrport, **opts):
         worker = subprocess.Popen([sys.executable, "-m", "personvern.cli", "worker"], env=os.environ.copy())
+        # SIGTERM would end this process at once and orphan the worker: exit through `finally` instead.
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
         try:
             call_command("runserver", addrport, use_reloader=False)
         finally:
