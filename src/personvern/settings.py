@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "personvern.consent",
     "personvern.datasources",
     "personvern.jobs",
+    "personvern.outbox",
 ]
 
 MIDDLEWARE = [
@@ -87,6 +88,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "personvern.accounts.context.current_org",
+                "personvern.outbox.backend.outbox_context",
             ],
         },
     }
@@ -148,7 +150,11 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))  # seconds: a hung mail server must not hang a page
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "personvern@localhost")
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+# A development or demo installation (DEBUG) keeps its mail in the outbox page (/outbox/) instead of
+# sending it, so the whole tour works with no mail server; production sends over SMTP.
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND", "personvern.outbox.backend.OutboxBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend"
+)
 
 TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
 

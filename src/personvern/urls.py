@@ -24,6 +24,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="accounts:orgs", permanent=False)),
     path("accounts/", include("personvern.accounts.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
+    path("outbox/", include("personvern.outbox.urls")),
     path("o/<slug:org>/", include(org_patterns)),
     path("", include("personvern.notices.public_urls")),
     path("", include("personvern.rights.public_urls")),

@@ -54,7 +54,7 @@ def request_form(request, org: str, lang: str):
             form = PublicRequestForm(request.POST)
             if request.POST.get(HONEYPOT):
                 # A bot: answer as if all went well, store and send nothing.
-                request.session[RECEIPT_SESSION_KEY] = {"org": organisation.slug, "ref": ""}
+                request.session[RECEIPT_SESSION_KEY] = {"org": organisation.slug, "ref": "", "mailed": True}
                 return redirect(f"rights_public:receipt_{lang}", org=organisation.slug)
             if form.is_valid():
                 data = form.cleaned_data
@@ -75,7 +75,8 @@ def request_form(request, org: str, lang: str):
                     ip=_ip(request),
                     base_url=_base_url(request),
                 )
-                request.session[RECEIPT_SESSION_KEY] = {"org": organisation.slug, "ref": req.reference}
+                request.session[RECEIPT_SESSION_KEY] = {"org": organisation.slug, "ref": req.reference,
+                                                        "mailed": req.mail_sent}
                 return redirect(f"rights_public:receipt_{lang}", org=organisation.slug)
             status = 400
         else:
@@ -95,7 +96,8 @@ def receipt(request, org: str, lang: str):
     with translation.override(lang):
         return render(request, "rights/public_receipt.html",
                       {"organisation": organisation, "lang": lang,
-                       "reference": seen.get("ref") or _fake_reference(request), "req": req})
+                       "reference": seen.get("ref") or _fake_reference(request), "req": req,
+                       "mailed": seen.get("mailed", True)})
 
 
 def _fake_reference(request) -> str:

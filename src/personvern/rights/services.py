@@ -224,19 +224,30 @@ def request_submit(
         )
         _event(req, "submitted", user=user, note=channel)
         _audit("request_submitted", req, user=user, request=request, ip=ip, type=type, channel=channel)
-    token = ""
+    # Whether the requester got the receipt: the public page says so only when it is true.
+    req.mail_sent = False
     if req.email and send_link:
-        token = _issue_verification(req, user=user, request=request)
-    verify_url = _link("verify", org.slug, token, req.language, base_url) if token else ""
-    if req.email:
-        _send(req.email, letters.receipt_letter(req, req.language, verify_url=verify_url,
-                                                hours=int(verify_max_age().total_seconds() // 3600)))
+        req.mail_sent = _issue_verification(req, user=user, request=request, base_url=base_url)
+    elif req.email:
+        req.mail_sent = _send(req.email, letters.receipt_letter(req, req.language, verify_url="", hours=0))
+        if not req.mail_sent:
+            _event(req, "mail_failed", user=user, note="receipt")
     return req
 
 
-def _issue_verification(req: Request, *, user=None, request=None) -> str:
+def _issue_verification(req: Request, *, user=None, request=None, base_url: str | None = None) -> bool:
+    """Send the receipt with a new single-use identity link. The link is recorded (and any
+    earlier one stops working) only when the mail server took the letter; a failure is
+    recorded as `mail_failed` on the request, where staff see it and can send again."""
     nonce = secrets.token_urlsafe(18)
     token = signing.dumps([req.pk, nonce], salt=VERIFY_SALT, compress=True)
+    url = _link("verify", req.organisation.slug, token, req.language, base_url)
+    letter = letters.receipt_letter(req, req.language, verify_url=url,
+                                    hours=int(verify_max_age().total_seconds() // 3600))
+    if not _send(req.email, letter):
+        _event(req, "mail_failed", user=user, note="verification")
+        _audit("mail_failed", req, user=user, request=request)
+        return False
     with transaction.atomic():
         req.verify_nonce = _hash(nonce)
         req.verification_sent_at = timezone.now()
@@ -245,10 +256,10 @@ def _issue_verification(req: Request, *, user=None, request=None) -> str:
         req.save(update_fields=["verify_nonce", "verification_sent_at", "state"])
         _event(req, "verification_sent", user=user)
         _audit("verification_sent", req, user=user, request=request)
-    return token
+    return True
 
 
-def request_send_verification(*, req: Request, user=None, request=None, base_url: str | None = None) -> str:
+def request_send_verification(*, req: Request, user=None, request=None, base_url: str | None = None) -> None:
     """(Re)send the identity link; any earlier link stops working."""
     if req.is_verified:
         raise RightsError(gettext_noop("Identiteten er allerede bekreftet."))
@@ -256,11 +267,8 @@ def request_send_verification(*, req: Request, user=None, request=None, base_url
         raise RightsError(gettext_noop("Forespørselen har ingen e-postadresse."))
     if not req.is_open:
         raise RightsError(gettext_noop("Forespørselen er avsluttet."))
-    token = _issue_verification(req, user=user, request=request)
-    url = _link("verify", req.organisation.slug, token, req.language, base_url)
-    _send(req.email, letters.receipt_letter(req, req.language, verify_url=url,
-                                            hours=int(verify_max_age().total_seconds() // 3600)))
-    return token
+    if not _issue_verification(req, user=user, request=request, base_url=base_url):
+        raise RightsError(gettext_noop("E-posten kunne ikke sendes, så ingen ny lenke er laget. Prøv igjen senere."))
 
 
 def _load_token(token: str, salt: str, max_age: timedelta, queryset, **lookup):

@@ -89,8 +89,11 @@ def detail(request, ref: str):
         {"task": t, "rows": rows.get(t.system_id, 0), "form": TaskForm(prefix=f"t{t.pk}"), "connected": automatic and t.system_id in connected}
         for t in req.tasks.all()
     ]
+    events = list(req.events.select_related("actor"))
+    mails = [e.kind for e in events if e.kind in ("mail_failed", "verification_sent")]
     return render(request, "rights/detail.html", {
-        "req": req, "tasks": tasks, "events": req.events.select_related("actor"), "letter": letter,
+        "req": req, "tasks": tasks, "events": events, "letter": letter,
+        "mail_failed": bool(mails) and mails[-1] == "mail_failed",
         "has_register": register is not None, "export_type": req.type in services.EXPORT_TYPES,
         "days_left": req.days_left(), "packages": req.packages.order_by("-created_at"),
         "note_form": NoteForm(), "extend_form": ExtendForm(), "refuse_form": RefuseForm(), "fee_form": FeeForm(),

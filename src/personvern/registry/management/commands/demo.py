@@ -11,6 +11,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from personvern.accounts.models import Membership, Organisation, Role
 from personvern.core.manifest import RegisterError, load_register
+from personvern.outbox.backend import outbox_in_use
 from personvern.registry.services import current_version, register_save
 
 DEMO_USER = "demo"
@@ -58,6 +59,8 @@ class Command(BaseCommand):
             f"  2FA code:  owners need one; add this key to an authenticator app: {key32}\n"
             "             or print the current code with: .venv/bin/personvern otp_code demo\n"
         )
+        if outbox_in_use():
+            self.stdout.write(f"  mail:      not sent; read it in the outbox, {settings.SITE_URL}/outbox/\n")
 
     def _demo_user(self):
         User = get_user_model()
