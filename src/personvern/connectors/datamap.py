@@ -104,6 +104,15 @@ class LegalHold(Model):
         end = dt.datetime.combine(year_end, dt.time.max)
         return end.replace(tzinfo=now.tzinfo) if now.tzinfo else end
 
+    def until(self, dated: dt.date) -> dt.date:
+        """The last day a row dated `dated` is held: the end of its financial year plus `years`
+        (the same rule as cutoff, seen from the row)."""
+        month, day = int(self.financial_year_end[:2]), int(self.financial_year_end[3:])
+        year_end = _safe_date(dated.year, month, day)
+        if year_end < dated:
+            year_end = _safe_date(dated.year + 1, month, day)
+        return _safe_date(year_end.year + self.years, month, day)
+
 
 def _safe_date(year: int, month: int, day: int) -> dt.date:
     while True:
@@ -255,8 +264,9 @@ def edges(datamap: DataMap, metadata: sa.MetaData) -> list[Edge]:
     return found
 
 
-def check_against_schema(datamap: DataMap, metadata: sa.MetaData) -> list[str]:
-    """What in the map does not exist in the database (empty when the map fits)."""
+def check_against_schema(datamap: DataMap, metadata: sa.MetaData, *, masks: bool = True) -> list[str]:
+    """What in the map does not exist in the database, and (with masks) each column's
+    erasure that the reflected column cannot take (empty when the map fits)."""
     problems: list[str] = []
 
     def need_column(table: str, column: str, what: str) -> None:
@@ -270,8 +280,10 @@ def check_against_schema(datamap: DataMap, metadata: sa.MetaData) -> list[str]:
             problems.append(f"tables.{name}: table does not exist in the database")
             continue
         table = metadata.tables[name]
-        for column in spec.columns:
+        for column, column_spec in spec.columns.items():
             need_column(name, column, f"tables.{name}.columns")
+            if masks and column in table.c and column_spec.erasure is not None:
+                problems += mask_problems(table, table.c[column], column_spec.erasure, f"tables.{name}.columns.{column}.erasure")
         if not primary_key(datamap, table):
             problems.append(f"tables.{name}: the table has no primary key; name one with primary_key: [column]")
         if spec.legal_hold:
@@ -291,6 +303,84 @@ def check_against_schema(datamap: DataMap, metadata: sa.MetaData) -> list[str]:
         for end in (rel.from_, rel.to):
             need_column(*end.split("."), f"relationships[{i}]")
     return problems
+
+
+MIN_HASH_LENGTH = 16  # hex characters of a keyed hash (64 bits): shorter ones collide too soon
+
+
+def mask_problems(table: sa.Table, column: sa.Column, erasure: ColumnErasure, where: str) -> list[str]:
+    """Why a column's mask cannot run on the reflected column (empty when it can): found
+    before anything is written, not half-way through an erasure."""
+    if column.primary_key:
+        return [f"{where}: the column is (part of) the primary key, which erasure never masks; delete the row instead"]
+    if erasure.action == "set_null":
+        if not column.nullable:
+            return [f"{where}: set_null on a NOT NULL column; use keyed_hash or {{fixed: …}}"]
+        return []
+    if erasure.action == "keyed_hash":
+        length = getattr(column.type, "length", None)
+        if not isinstance(column.type, sa.String) or isinstance(column.type, sa.Enum):
+            return [f"{where}: keyed_hash writes text, the column is {_type_name(column)}; use {{fixed: …}} or set_null"]
+        if length is not None and length < MIN_HASH_LENGTH:
+            return [f"{where}: keyed_hash needs a column of at least {MIN_HASH_LENGTH} characters, this one holds {length}; use {{fixed: …}} or set_null"]
+        return []
+    problems = []
+    try:
+        fixed_value(column, erasure.value)
+    except ValueError as exc:
+        problems.append(f"{where}: {{fixed: {erasure.value!r}}} does not fit the column: {exc}")
+    if in_unique_constraint(table, column.name):
+        problems.append(f"{where}: a fixed value on a column in a UNIQUE constraint collides as soon as two rows are masked; use keyed_hash (or set_null where the column allows NULL)")
+    return problems
+
+
+def fixed_value(column: sa.Column, value: Any) -> Any:
+    """A fixed mask as the column's type takes it (an ISO date string as a date, false as 0
+    for MariaDB's TINYINT); ValueError says why it does not fit."""
+    kind = column.type
+    if isinstance(kind, sa.Boolean) or (isinstance(kind, sa.Integer) and isinstance(value, bool)):
+        if isinstance(value, bool) or (isinstance(value, int) and value in (0, 1)):
+            return bool(value) if isinstance(kind, sa.Boolean) else int(value)
+        raise ValueError(f"{_type_name(column)} takes true or false")
+    if isinstance(kind, sa.Integer):
+        if isinstance(value, int):
+            return value
+        raise ValueError(f"{_type_name(column)} takes a whole number")
+    if isinstance(kind, sa.Numeric):
+        if isinstance(value, (int, float)):
+            return value
+        raise ValueError(f"{_type_name(column)} takes a number")
+    if isinstance(kind, (sa.Date, sa.DateTime)):
+        try:
+            parsed = dt.datetime.fromisoformat(str(value))
+        except ValueError:
+            raise ValueError(f"{_type_name(column)} takes a date written YYYY-MM-DD") from None
+        return parsed if isinstance(kind, sa.DateTime) else parsed.date()
+    if isinstance(kind, sa.Enum):
+        if value in kind.enums:
+            return value
+        raise ValueError(f"{_type_name(column)} takes one of {', '.join(kind.enums)}")
+    if isinstance(kind, sa.String):
+        if not isinstance(value, str):
+            raise ValueError(f"{_type_name(column)} takes text; quote the value")
+        if kind.length is not None and len(value) > kind.length:
+            raise ValueError(f"{len(value)} characters, the column holds {kind.length}")
+        return value
+    return value
+
+
+def _type_name(column: sa.Column) -> str:
+    try:
+        return f"a {column.type} column"
+    except Exception:  # a reflected type without a compiler of its own
+        return f"a {type(column.type).__name__} column"
+
+
+def in_unique_constraint(table: sa.Table, column: str) -> bool:
+    """The column is in the primary key, a unique constraint or a unique index."""
+    groups = [table.primary_key.columns] + [c.columns for c in table.constraints if isinstance(c, sa.UniqueConstraint)]
+    groups += [index.columns for index in table.indexes if index.unique]
+    return any(column in {c.name for c in group} for group in groups)
 
 
 def _fk_between(child: sa.Table, parent: sa.Table) -> sa.ForeignKeyConstraint | None:

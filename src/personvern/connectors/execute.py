@@ -16,7 +16,7 @@ import hmac
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import phonenumbers
 import sqlalchemy as sa
@@ -32,6 +32,7 @@ from personvern.connectors.datamap import (
     check_against_schema,
     connection_collation,
     edges,
+    fixed_value,
     hold_clause,
     is_flag,
     primary_key,
@@ -40,6 +41,9 @@ from personvern.connectors.datamap import (
     row_key,
 )
 from personvern.connectors.engine import ConnectorError, _short, reflect
+
+if TYPE_CHECKING:
+    from personvern.connectors.residue import Residue
 
 CHUNK = 1000  # primary keys per statement; a person rarely has more rows in one table
 Key = tuple  # a row's primary key values
@@ -85,7 +89,14 @@ class EraseResult:
     tables: list[TableOutcome]
     verification: Verification | None
     statements: int
-    seconds: float
+    seconds: float  # the erasure's own time; the residue search's is residue.seconds
+    residue: Residue | None = None  # where her values remain (dry run: would remain); None: not searched
+
+    @property
+    def verified(self) -> bool:
+        """Nothing of hers remains outside rows kept under a legal hold (or restricted):
+        the masks hold and the residue search found nothing. False when not searched."""
+        return bool(self.verification and self.verification.ok and self.residue is not None and self.residue.clean)
 
     @property
     def counts(self) -> dict[str, dict[str, int]]:
@@ -179,10 +190,11 @@ class Context:
         return any(index.unique and {c.name for c in index.columns} == wanted for index in table.indexes)
 
 
-def prepare(engine: Engine, datamap: DataMap) -> Context:
-    """The reflected schema (cached per engine) checked against the map."""
+def prepare(engine: Engine, datamap: DataMap, *, masks: bool = True) -> Context:
+    """The reflected schema (cached per engine) checked against the map; with masks, also
+    whether every column's erasure fits its column (what only erasure needs)."""
     metadata = reflect(engine)
-    problems = check_against_schema(datamap, metadata)
+    problems = check_against_schema(datamap, metadata, masks=masks)
     if problems:
         raise ConnectorError("the dataset map does not fit the database:\n  " + "\n  ".join(problems))
     return Context(datamap, metadata, edges(datamap, metadata))
@@ -306,7 +318,7 @@ def access(engine: Engine, datamap: DataMap, identity: Mapping[str, str]) -> Acc
     """Every row about the person, across the map, for the export package."""
     started = time.perf_counter()
     identity = _check_identity(datamap, identity)
-    ctx = prepare(engine, datamap)
+    ctx = prepare(engine, datamap, masks=False)
     try:
         with engine.connect() as conn:
             collector = Collector(ctx, conn)
@@ -357,7 +369,7 @@ def mask_plan(
         if erasure.action == "set_null":
             values[name] = None
         elif erasure.action == "fixed":
-            values[name] = erasure.value
+            values[name] = fixed_value(table.c[name], erasure.value)
         else:
             if hash_key is None:
                 raise ConnectorError(f"{table.name}.{name} is erased with a keyed hash; give the hash key")
@@ -518,13 +530,18 @@ def erase(
     hash_key: bytes | None = None,
     dry_run: bool = False,
     include_restricted: bool = False,
+    search_residue: bool = True,
+    whole_database: bool = False,
 ) -> EraseResult:
     """Delete or mask the person's rows in foreign-key order, in one transaction.
 
     Rows under a legal hold keep the hold's columns and lose the rest; when the hold has
     ended the table's erasure applies. Restricted rows are left alone unless
     include_restricted. A dry run runs the same statements and rolls back, so its figures
-    are exact. The verification runs after the commit, as a separate query."""
+    are exact. The verification runs after the commit, as a separate query; then the
+    residue search (connectors.residue) looks for her values in the text columns (with
+    whole_database, of every table). A dry run's residue search runs on the unchanged
+    database and leaves out what the plan would delete or mask: what would remain."""
     started = time.perf_counter()
     identity = _check_identity(datamap, identity)
     ctx = prepare(engine, datamap)
@@ -611,7 +628,21 @@ def erase(
     except SQLAlchemyError as exc:
         raise ConnectorError(f"erasure failed and was rolled back: {_short(exc)}") from None
     ordered = [outcomes.get(name) or TableOutcome(name) for name in datamap.tables]
-    return EraseResult(dry_run, ordered, verification, statements, time.perf_counter() - started)
+    result = EraseResult(dry_run, ordered, verification, statements, time.perf_counter() - started)
+    if search_residue:
+        from personvern.connectors import residue  # it reads identity_variants from here
+
+        kept = {name: keys - restricted[name] for name, keys in held.items()}
+        plan = None
+        if dry_run:
+            plan = residue.Plan(
+                deleted={name: keys - masked_keys.get(name, (set(), {}))[0] for name, keys in doomed.items()},
+                masked={name: (keys, set(masks)) for name, (keys, masks) in masked_keys.items()},
+            )
+        result.residue = residue.search(
+            engine, datamap, identity, found, held=kept, restricted=restricted, plan=plan, whole_database=whole_database
+        )
+    return result
 
 
 def _held_from_rows(ctx: Context, found: dict[str, dict[Key, dict]], name: str, now: dt.datetime) -> set[Key] | None:
@@ -727,7 +758,7 @@ def _verify(
     for name, (keys, masks) in masked.items():
         table = ctx.table(name)
         checks = [f"{raw.col(table, c)} IS NOT NULL" for c, e in masks.items() if e.action == "set_null"]
-        fixed = [(c, e.value) for c, e in masks.items() if e.action == "fixed"]
+        fixed = [(c, fixed_value(table.c[c], e.value)) for c, e in masks.items() if e.action == "fixed"]
         if not checks and not fixed:
             continue
         pk = [c.name for c in ctx.pk(name)]
@@ -792,7 +823,7 @@ def rectify(
     changes = {"customers": {"last_name": "Nordmann"}}."""
     started = time.perf_counter()
     identity = _check_identity(datamap, identity)
-    ctx = prepare(engine, datamap)
+    ctx = prepare(engine, datamap, masks=False)
     for name, columns in changes.items():
         if name not in datamap.tables:
             raise ConnectorError(f"cannot rectify '{name}': the table is not in the dataset map")
@@ -833,7 +864,7 @@ def restrict(
     side table the map configures; retention and erasure then leave them alone."""
     started = time.perf_counter()
     identity = _check_identity(datamap, identity)
-    ctx = prepare(engine, datamap)
+    ctx = prepare(engine, datamap, masks=False)
     now = now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
     side_names = {s.restriction.side_table for s in datamap.tables.values() if s.restriction and s.restriction.side_table}
     for side_name in side_names:
