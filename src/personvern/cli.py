@@ -5,10 +5,16 @@ import sys
 
 # Verbs that only read files: they need no secret key or database.
 OFFLINE_VERBS = {"validate", "schema", "notice", "lint", "coverage", "protocol", "discover", "newkey"}
+# The operator's rights requests on a database named on the command line: no Django at all.
+CONNECTOR_VERBS = {"access", "erase"}
 
 
 def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv if argv is None else argv)
+    if len(argv) > 1 and argv[1] in CONNECTOR_VERBS:
+        from personvern.connectors.__main__ import main as connectors
+
+        sys.exit(connectors(argv[1:], prog="personvern"))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "personvern.settings")
     if len(argv) > 1 and argv[1] in OFFLINE_VERBS:
         os.environ.setdefault("PERSONVERN_DEV", "1")
