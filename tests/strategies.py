@@ -70,6 +70,10 @@ def for_type(tp, meta=(), name: str = ""):
             return orgnr
         if m._check_country in funcs:
             return country
+        if funcs & {m._check_table_name, m._check_column_name}:
+            return name_in_db
+        if m._check_timestamp_column in funcs:
+            return st.one_of(name_in_db, st.builds(lambda t, c: f"{t}.{c}", name_in_db, name_in_db))
         if any(getattr(x, "pattern", None) == "^https?://" for x in meta) or name == "url":
             return url
         if any("@" in str(getattr(x, "pattern", "") or "") for x in _flatten(meta)):
@@ -77,6 +81,8 @@ def for_type(tp, meta=(), name: str = ""):
         return text
     if tp is bool:
         return st.booleans()
+    if tp is float:
+        return st.floats(allow_nan=False, allow_infinity=False)
     if tp is int:
         lo = next((x.ge for x in meta if hasattr(x, "ge")), 1)
         hi = next((x.le for x in meta if hasattr(x, "le")), 1000)
@@ -99,6 +105,8 @@ def _flatten(meta):
 
 
 def for_model(model: type[BaseModel]):
+    if model is m.RuleCondition:
+        return rule_condition
     required, optional = {}, {}
     for name, field in model.model_fields.items():
         strategy = for_type(field.annotation, field.metadata, name)
@@ -111,4 +119,12 @@ def for_model(model: type[BaseModel]):
     return st.fixed_dictionaries(required, optional=optional)
 
 
+name_in_db = st.from_regex(r"\A[A-Za-z_æøå][A-Za-z0-9_æøå]{0,20}\Z")
+scalar = st.one_of(st.booleans(), st.integers(-10**6, 10**6), st.floats(allow_nan=False, allow_infinity=False), text)
+# A condition's value fits its operator: none, one value, or a list.
+rule_condition = st.one_of(
+    st.fixed_dictionaries({"column": name_in_db, "op": st.sampled_from(m.NO_VALUE_OPS).map(str)}),
+    st.fixed_dictionaries({"column": name_in_db, "op": st.sampled_from(m.LIST_OPS).map(str), "value": st.lists(scalar, min_size=1, max_size=3)}),
+    st.fixed_dictionaries({"column": name_in_db, "op": st.sampled_from(["=", "!=", "<", "<=", ">", ">="]), "value": scalar}),
+)
 registers = for_model(m.Register)

@@ -206,3 +206,69 @@ def test_an_anchor_used_twice_is_fine():
     reg = loads_register(MINIMAL + "activities:\n  - {id: a, name: A, retention: &keep {period: P1Y}}\n"
                          "  - {id: b, name: B, retention: *keep}\n")
     assert reg.activities[1].retention.period == "P1Y"
+
+
+RULE = MINIMAL + "activities:\n  - id: faktura\n    name: Faktura\n    retention:\n      period: P5Y\n      enforcement:\n"
+
+
+def test_a_retention_rule_is_names_and_conditions():
+    text = RULE + (
+        "        - connection: shop\n          table: invoices\n          timestamp: orders.ordered_at\n          condition:\n"
+        "            - {column: status, op: =, value: closed}\n            - {column: kind, op: in, value: [a, b]}\n"
+        "            - {column: paid_at, op: is_not_null}\n"
+    )
+    rule = loads_register(text).activities[0].retention.enforcement[0]
+    assert [(c.column, c.op, c.value) for c in rule.condition] == [("status", "=", "closed"), ("kind", "in", ["a", "b"]), ("paid_at", "is_not_null", None)]
+    assert loads_register(dump_register(loads_register(text))) == loads_register(text)
+
+
+@pytest.mark.parametrize(
+    "field, written, message",
+    [
+        ("table", "invoices; DROP TABLE invoices", '"invoices; DROP TABLE invoices" is not a table name'),
+        ("table", "`invoices`", '"`invoices`" is not a table name'),
+        ("timestamp", "issued_at) OR (1=1", '"issued_at) OR (1=1" is not a column name'),
+        ("timestamp", "COALESCE(closed_at, created_at)", "or parent_table.column through a foreign key"),
+        ("timestamp", "іssued_at", '"іssued_at" is not a column name'),  # Cyrillic і
+        ("timestamp", "issued_at -- x", "is not a column name"),
+    ],
+)
+def test_sql_in_a_rules_table_or_timestamp_is_refused_where_it_is_written(field, written, message):
+    values = {"table": "invoices", "timestamp": "issued_at"} | {field: written}
+    text = RULE + f"        - connection: shop\n          table: '{values['table']}'\n          timestamp: '{values['timestamp']}'\n"
+    (found,) = problems(text)
+    line = 10 if field == "table" else 11
+    assert found.startswith(f"alpha.yaml:{line} activities[0].retention.enforcement[0].{field}: ") and message in found, found
+
+
+@pytest.mark.parametrize(
+    "condition, where, message",
+    [
+        ("[{column: \"1=1) OR (1=1\", op: =, value: x}]", "condition[0].column", "is not a column name"),
+        ("[{column: status, op: \"= 'x' OR 1=1\", value: x}]", "condition[0].op", "Input should be '=', '!=', '<'"),
+        ("[{column: status, op: LIKE, value: x}]", "condition[0].op", "'is_null' or 'is_not_null'"),
+        ("[{column: status, op: =}]", "condition[0].value", "= needs one value"),
+        ("[{column: status, op: =, value: [a, b]}]", "condition[0].value", "(for several, use in)"),
+        ("[{column: status, op: in, value: []}]", "condition[0].value", "in needs a list of 1 to 1000 values"),
+        ("[{column: status, op: is_null, value: x}]", "condition[0].value", "is_null takes no value"),
+        ('"1=1) OR (1=1"', "condition", 'SQL text ("1=1) OR (1=1") is no longer accepted; write a list of conditions'),
+        ("\"status = 'closed' OR 1=1\"", "condition", "is no longer accepted"),
+        ("\"status = 'closed'; DELETE FROM invoices\"", "condition", "is no longer accepted"),
+        ("\"status = 'closed' -- x\"", "condition", "is no longer accepted"),
+    ],
+)
+def test_a_bad_condition_is_refused_where_it_is_written(condition, where, message):
+    text = RULE + f"        - connection: shop\n          table: invoices\n          timestamp: issued_at\n          condition: {condition}\n"
+    found = problems(text)
+    assert any(p.startswith(f"alpha.yaml:12 activities[0].retention.enforcement[0].{where}: ") and message in p for p in found), found
+
+
+def test_an_old_registers_simple_sql_condition_is_read_as_the_conditions_it_states():
+    old = "\"status = 'closed' AND kind IN ('a', 'b''c') and paid_at IS NOT NULL AND total >= 100\""
+    text = RULE + f"        - connection: shop\n          table: invoices\n          timestamp: issued_at\n          condition: {old}\n"
+    register = loads_register(text)
+    conditions = register.activities[0].retention.enforcement[0].condition
+    assert [(c.column, c.op, c.value) for c in conditions] == [
+        ("status", "=", "closed"), ("kind", "in", ["a", "b'c"]), ("paid_at", "is_not_null", None), ("total", ">=", 100)
+    ]
+    assert "- column: status\n" in dump_register(register), "saved again, it is stored in the new form"

@@ -18,7 +18,7 @@ from examples.shop.rules import SHOP_RULES
 from personvern.connectors.engine import ConnectorError, make_engine
 from personvern.connectors.execute import restrict
 from personvern.connectors.retention import SweepRule, cutoff_for, rules_from_register, sweep
-from personvern.core.manifest import Activity, EnforcementRule, Register, Retention
+from personvern.core.manifest import Activity, EnforcementRule, Register, Retention, RuleCondition
 
 from .conftest import HASH_KEY, SMALL_SHOP
 
@@ -59,7 +59,14 @@ def test_rules_come_from_the_register():
                 id="rekruttering",
                 retention=Retention(
                     period="P12M",
-                    enforcement=[EnforcementRule(connection="shop", table="job_applications", timestamp="submitted_at")],
+                    enforcement=[
+                        EnforcementRule(
+                            connection="shop",
+                            table="job_applications",
+                            timestamp="submitted_at",
+                            condition=[{"column": "position", "op": "=", "value": "Lager"}],
+                        )
+                    ],
                 ),
             ),
             Activity.model_construct(
@@ -68,7 +75,16 @@ def test_rules_come_from_the_register():
             ),
         ]
     )
-    assert rules_from_register(register, "shop") == [SweepRule("rekruttering", "job_applications", "submitted_at", "P12M")]
+    assert rules_from_register(register, "shop") == [
+        SweepRule(
+            "rekruttering",
+            "job_applications",
+            "submitted_at",
+            "P12M",
+            condition=(RuleCondition(column="position", op="=", value="Lager"),),
+            where="activities[0].retention.enforcement[0]",
+        )
+    ]
 
 
 def test_sweep_deletes_and_anonymises_what_has_expired(engine, datamap):
@@ -160,3 +176,83 @@ def test_sweep_killed_mid_run_resumes_to_the_same_end_state(backend, db_url, dat
         assert set(conn.execute(sa.text("SELECT status FROM pv_retention_runs")).scalars()) == {"done"}
     assert snapshot(engine) == expected_state
     engine.dispose()
+
+
+# ---------------------------------------------------------------- rules are names and values, never SQL
+
+INVOICE_RULE = {"name": "faktura", "table": "invoices", "timestamp": "issued_at", "period": "P1Y", "where": "activities[3].retention.enforcement[0]"}
+TRICKS = ["1=1) OR (1=1", "x; DROP TABLE invoices", "issued_at' OR '1'='1", 'issued_at" --', "issued_at -- ", "`issued_at`", "іssued_at"]  # the last: Cyrillic і
+
+
+def condition(column="seller_orgnr", op="=", value="999999999"):
+    """A condition as a broken register could hold it: built without the register's checks,
+    so the connector's own checks are what is tested."""
+    return RuleCondition.model_construct(column=column, op=op, value=value)
+
+
+def refused_rules() -> list[tuple[SweepRule, str]]:
+    """(rule, the located error it must give) for an injection attempt in every field."""
+    cases = [(SweepRule(**INVOICE_RULE | {"table": trick}), f"enforcement[0].table: table '{trick}' does not exist") for trick in TRICKS]
+    cases += [(SweepRule(**INVOICE_RULE | {"timestamp": trick}), f"enforcement[0].timestamp: column '{trick}' does not exist in table invoices") for trick in TRICKS]
+    cases += [(SweepRule(**INVOICE_RULE | {"timestamp": "orders.ordered_at OR 1=1"}), "column 'ordered_at OR 1=1' does not exist in table orders")]
+    cases += [
+        (SweepRule(**INVOICE_RULE | {"condition": (condition(), condition(column=trick))}), f"enforcement[0].condition[1].column: column '{trick}' does not exist in table invoices")
+        for trick in TRICKS + ["stauts"]
+    ]
+    cases += [
+        (SweepRule(**INVOICE_RULE | {"condition": (condition(op=trick),)}), "enforcement[0].condition[0].op: ")
+        for trick in ["= 1 OR 1=1", "=1) OR (1=1", "LIKE", "; DROP TABLE invoices", "--"]
+    ]
+    cases += [(SweepRule(**INVOICE_RULE | {"condition": (condition(column="amount", value="1 OR 1=1"),)}), 'condition[0].value: "1 OR 1=1" does not fit: column invoices.amount is')]
+    cases += [(SweepRule(**INVOICE_RULE | {"condition": (condition(column="issued_at", op="<", value="2030-01-01' OR '1'='1"),)}), "condition[0].value: ")]
+    cases += [(SweepRule(**INVOICE_RULE | {"condition": (condition(op="in", value="x') OR ('1'='1"),)}), "condition[0].value: in needs a list")]
+    return cases
+
+
+def test_injection_in_every_field_of_a_rule_is_refused_and_changes_nothing(engine, datamap):
+    before = snapshot(engine)
+    for rule, error in refused_rules():
+        (outcome,) = sweep(engine, [rule], REFERENCE_NOW, datamap=datamap).rules
+        assert outcome.error and error in outcome.error and outcome.rows == 0, (rule, outcome.error)
+    # Values are bound as parameters: SQL in a value is a value no row has.
+    values = [condition(value=trick) for trick in TRICKS + ["' OR ''='", "999999999' OR 1=1 --"]]
+    rule = SweepRule(**INVOICE_RULE | {"condition": (condition(op="in", value=TRICKS), *values)})
+    (outcome,) = sweep(engine, [rule], REFERENCE_NOW, datamap=datamap).rules
+    assert outcome.error is None and outcome.rows == 0
+    assert snapshot(engine) == before, "nothing changed in the database"
+
+
+def test_rule_conditions_delete_exactly_the_rows_they_name(engine):
+    """Conditions of every kind, ANDed; a timestamp from the parent row; values as the
+    register writes them (text for a number column from a form)."""
+    applications = SweepRule(
+        "rekruttering", "job_applications", "submitted_at", "P12M",
+        condition=(
+            {"column": "position", "op": "in", "value": ["Lagerarbeider", "Kundebehandler"]},
+            {"column": "phone", "op": "is_not_null"},
+            {"column": "date_of_birth", "op": ">=", "value": "1980-01-01"},
+        ),
+    )
+    lines = SweepRule(
+        "ordrelinjer", "order_lines", "orders.ordered_at", "P2Y",
+        condition=({"column": "quantity", "op": ">", "value": "1"}, {"column": "sku", "op": "!=", "value": "no-such-sku"}),
+    )
+    calls = SweepRule("telefonlogg", "phone_calls", "started_at", "P1M", condition=({"column": "notes", "op": "is_null"}, {"column": "duration_seconds", "op": "<", "value": 120}))
+    due = {
+        "job_applications": """SELECT id FROM job_applications WHERE submitted_at < :c12 AND position IN ('Lagerarbeider', 'Kundebehandler')
+                               AND phone IS NOT NULL AND date_of_birth >= '1980-01-01'""",
+        "order_lines": "SELECT l.id FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE o.ordered_at < :c24 AND l.quantity > 1",
+        "phone_calls": "SELECT id FROM phone_calls WHERE started_at < :c1 AND notes IS NULL AND duration_seconds < 120",
+    }
+    cutoffs = {"c12": cutoff_for("P12M", REFERENCE_NOW), "c24": cutoff_for("P2Y", REFERENCE_NOW), "c1": cutoff_for("P1M", REFERENCE_NOW)}
+    with engine.connect() as conn:
+        expected = {t: set(conn.execute(sa.text(sql), cutoffs).scalars()) for t, sql in due.items()}
+        ids_before = {t: set(conn.execute(sa.text(f"SELECT id FROM {t}")).scalars()) for t in due}
+    assert all(expected.values()) and all(expected[t] < ids_before[t] for t in due), "each rule deletes some rows and keeps others"
+    result = sweep(engine, [applications, lines, calls], REFERENCE_NOW, batch_size=40)
+    assert all(o.error is None for o in result.rules), result.rules
+    with engine.connect() as conn:
+        ids_after = {t: set(conn.execute(sa.text(f"SELECT id FROM {t}")).scalars()) for t in due}
+    for table in due:
+        assert ids_after[table] == ids_before[table] - expected[table], table
+    assert result.counts == {"rekruttering": len(expected["job_applications"]), "ordrelinjer": len(expected["order_lines"]), "telefonlogg": len(expected["phone_calls"])}

@@ -26,6 +26,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    field_validator,
     model_serializer,
     model_validator,
 )
@@ -378,14 +379,194 @@ class Provision(Model):
     consequence: Text | None = Field(None, description="What happens if the person does not provide the data")
 
 
+# A name of a table or column in a connected database. Only names: the connector looks each
+# one up in the reflected schema and uses SQLAlchemy's own column, so no text from the
+# register is ever written into SQL.
+NAME_RE = re.compile(r"^[A-Za-z_ÆØÅæøå][A-Za-z0-9_ÆØÅæøå]{0,127}$")
+NAME_HINT = "letters, digits and _ only, as the database names it"
+
+
+def _name_check(what: str):
+    def check(value: str) -> str:
+        if not NAME_RE.match(value):
+            raise ValueError(f'"{value}" is not a {what} name; write the name of one {what} ({NAME_HINT})')
+        return value
+
+    return check
+
+
+_check_table_name = _name_check("table")
+_check_column_name = _name_check("column")
+
+
+def _check_timestamp_column(value: str) -> str:
+    if not all(NAME_RE.match(part) for part in value.split(".", 1)):
+        raise ValueError(
+            f'"{value}" is not a column name; write one column of the table (e.g. issued_at), '
+            f"or parent_table.column through a foreign key (e.g. orders.ordered_at) ({NAME_HINT})"
+        )
+    return value
+
+
+_NAME = NAME_RE.pattern.strip("^$")
+TableName = Annotated[str, AfterValidator(_check_table_name), Field(json_schema_extra={"pattern": NAME_RE.pattern})]
+ColumnName = Annotated[str, AfterValidator(_check_column_name), Field(json_schema_extra={"pattern": NAME_RE.pattern})]
+TimestampColumn = Annotated[
+    str, AfterValidator(_check_timestamp_column), Field(json_schema_extra={"pattern": f"^{_NAME}(\\.{_NAME})?$"})
+]
+
+
+class ConditionOp(StrEnum):
+    EQ = "="
+    NE = "!="
+    LT = "<"
+    LE = "<="
+    GT = ">"
+    GE = ">="
+    IN = "in"
+    NOT_IN = "not_in"
+    IS_NULL = "is_null"
+    IS_NOT_NULL = "is_not_null"
+
+
+NO_VALUE_OPS = (ConditionOp.IS_NULL, ConditionOp.IS_NOT_NULL)
+LIST_OPS = (ConditionOp.IN, ConditionOp.NOT_IN)
+MAX_CONDITION_VALUES = 1000
+Scalar = bool | int | float | Annotated[str, Field(max_length=1000)]
+
+
+class RuleCondition(Model):
+    """One condition a row must meet to be due: a column, an operator from a fixed set and a
+    value that is bound as a parameter (never written into SQL)."""
+
+    column: ColumnName
+    op: ConditionOp
+    value: Scalar | list[Scalar] | None = Field(None, validate_default=True, description="One value; a list for in and not_in; none for is_null and is_not_null")
+
+    @field_validator("value")
+    @classmethod
+    def _fits_op(cls, value, info):
+        op = info.data.get("op")
+        if op is None:
+            return value
+        if op in NO_VALUE_OPS:
+            if value is not None:
+                raise ValueError(f"{op} takes no value; remove it")
+        elif op in LIST_OPS:
+            values = value if isinstance(value, list) else [] if value is None else [value]
+            if not values or len(values) > MAX_CONDITION_VALUES:
+                raise ValueError(f"{op} needs a list of 1 to {MAX_CONDITION_VALUES} values, e.g. [closed, cancelled]")
+            return values
+        elif value is None or isinstance(value, list):
+            raise ValueError(f'{op} needs one value (for several, use in), e.g. {{column: status, op: "=", value: closed}}')
+        return value
+
+
+CONDITION_HELP = (
+    'write a list of conditions, e.g. condition: [{column: status, op: "=", value: closed}]; '
+    "op is one of " + ", ".join(op.value for op in ConditionOp)
+)
+
+
 class EnforcementRule(Model):
     """Where the retention of an activity is carried out in a connected database."""
 
     connection: Slug
-    table: str
-    timestamp: str = Field(description="Column (or SQL expression) the period counts from")
-    condition: str | None = Field(None, description="Extra SQL condition, e.g. status = 'closed'")
+    table: TableName
+    timestamp: TimestampColumn = Field(
+        description="Column the period counts from, or parent_table.column through a foreign key"
+    )
+    condition: list[RuleCondition] = Field(
+        default_factory=list, description="Conditions a row must also meet (all of them) to be due"
+    )
     action: Literal["delete", "anonymise"] = "delete"
+
+    @field_validator("condition", mode="before")
+    @classmethod
+    def _no_sql_text(cls, value):
+        """Registers written before conditions were structured held SQL text here. A simple
+        `column op literal [AND ...]` is read as the conditions it means; anything else is refused."""
+        if not isinstance(value, str):
+            return value
+        converted = conditions_from_sql(value)
+        if converted is None:
+            raise ValueError(f'SQL text ("{value}") is no longer accepted; {CONDITION_HELP}')
+        return converted
+
+
+_SQL_TOKEN = re.compile(
+    r"\s*(?:(?P<text>'(?:[^']|'')*')|(?P<number>-?\d+(?:\.\d+)?)(?![\w.])|(?P<op><=|>=|!=|<>|=|<|>)"
+    r"|(?P<punct>[(),])|(?P<word>[A-Za-z_ÆØÅæøå][A-Za-z0-9_ÆØÅæøå]*))"
+)
+_SQL_OPS = {"=": "=", "!=": "!=", "<>": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
+_SQL_WORDS = {"AND", "OR", "NOT", "IS", "IN", "NULL", "TRUE", "FALSE", "LIKE", "BETWEEN"}
+
+
+def conditions_from_sql(text: str) -> list[dict] | None:
+    """The conditions an old register's SQL condition states, when it is nothing but
+    `column op literal`, `column IS [NOT] NULL` or `column [NOT] IN (literals)` joined by AND;
+    None for anything else. It only reads the text: nothing of it is ever executed."""
+    tokens, at = [], 0
+    while at < len(text.rstrip()):
+        m = _SQL_TOKEN.match(text, at)
+        if not m or m.end() == at:
+            return None
+        kind = m.lastgroup
+        tokens.append((kind, m.group(kind)))
+        at = m.end()
+
+    def literal(i: int):
+        kind, token = tokens[i] if i < len(tokens) else (None, None)
+        if kind == "text":
+            return token[1:-1].replace("''", "'")
+        if kind == "number":
+            return float(token) if "." in token else int(token)
+        if kind == "word" and token.upper() in ("TRUE", "FALSE"):
+            return token.upper() == "TRUE"
+        raise ValueError
+
+    def word(i: int) -> str:
+        return tokens[i][1].upper() if i < len(tokens) and tokens[i][0] == "word" else ""
+
+    out, i = [], 0
+    try:
+        while True:
+            column = tokens[i][1] if i < len(tokens) and tokens[i][0] == "word" else ""
+            if not column or column.upper() in _SQL_WORDS:
+                return None
+            i += 1
+            if i < len(tokens) and tokens[i][0] == "op":
+                out.append({"column": column, "op": _SQL_OPS[tokens[i][1]], "value": literal(i + 1)})
+                i += 2
+            elif word(i) == "IS":
+                negated = word(i + 1) == "NOT"
+                i += 2 if negated else 1
+                if word(i) != "NULL":
+                    return None
+                out.append({"column": column, "op": "is_not_null" if negated else "is_null"})
+                i += 1
+            elif word(i) == "IN" or (word(i), word(i + 1)) == ("NOT", "IN"):
+                negated = word(i) == "NOT"
+                i += 2 if negated else 1
+                if tokens[i] != ("punct", "("):
+                    return None
+                values, i = [literal(i + 1)], i + 2
+                while tokens[i] == ("punct", ","):
+                    values.append(literal(i + 1))
+                    i += 2
+                if tokens[i] != ("punct", ")"):
+                    return None
+                out.append({"column": column, "op": "not_in" if negated else "in", "value": values})
+                i += 1
+            else:
+                return None
+            if i == len(tokens):
+                return out
+            if word(i) != "AND":
+                return None
+            i += 1
+    except (ValueError, IndexError):
+        return None
 
 
 class Retention(Model):
@@ -699,11 +880,12 @@ def validate_data(data: Any, filename: str = "<register>", lines: dict[tuple, in
 
 
 class _NoDatesLoader(yaml.SafeLoader):
-    """SafeLoader that leaves timestamps alone; pydantic parses dates itself."""
+    """SafeLoader that leaves timestamps alone (pydantic parses dates itself) and reads a
+    lone `=` as text (YAML 1.1's "value" tag has no constructor; a condition's op is `=`)."""
 
 
 _NoDatesLoader.yaml_implicit_resolvers = {
-    k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:timestamp"]
+    k: [(tag, rx) for tag, rx in v if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:value")]
     for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 
