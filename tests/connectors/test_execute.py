@@ -289,7 +289,7 @@ def test_access_reads_the_same_values_as_sqlalchemy_does(readonly_engine, datama
         through_sqlalchemy = Collector(ctx, conn)
         through_sqlalchemy.raw = None
         found = through_sqlalchemy.run({"email": email})
-    expected = {name: [_jsonable(r) for r in rows.values()] for name, rows in found.items()}
+    expected = {name: [_jsonable(r) for r in rows.values()] for name, rows in found.rows.items()}
     assert {n: sorted(map(repr, rows)) for n, rows in result.rows.items()} == {n: sorted(map(repr, rows)) for n, rows in expected.items()}
     raw_types = {n: [{k: type(v) for k, v in r.items()} for r in rows] for n, rows in result.rows.items()}
     assert raw_types["orders"][0]["ordered_at"] is str and raw_types["orders"][0]["total"] is str  # isoformat, Decimal as text

@@ -136,8 +136,21 @@ class Restriction(Model):
         return self
 
 
+Walk = Literal["follow", "reference", "ignore"]
+"""How the walk treats a foreign key or relationship: `follow` it (an ownership edge: the
+person's rows own the rows below them, and a parent only their own rows reference),
+`reference` (the parent is context only: shown in an access export, never erased, masked
+or expanded from) or `ignore` (not walked at all)."""
+
+
 class TableSpec(Model):
+    role: Literal["person", "reference"] = Field(
+        "person", description="reference: a lookup/shared table (countries, sites); never erased, masked or expanded from"
+    )
     erasure: Literal["delete_row", "mask"] = Field("mask", description="Delete the person's rows, or mask their columns")
+    foreign_keys: dict[str, Walk] = Field(
+        default_factory=dict, description="How the walk treats this table's foreign keys, keyed by the key's column(s), comma-joined"
+    )
     columns: dict[str, ColumnSpec] = Field(default_factory=dict)
     legal_hold: LegalHold | None = None
     restriction: Restriction | None = None
@@ -156,6 +169,7 @@ class Relationship(Model):
 
     from_: str = Field(alias="from")
     to: str
+    walk: Walk = "follow"
 
     @field_validator("from_", "to")
     @classmethod
@@ -165,11 +179,16 @@ class Relationship(Model):
         return value
 
 
+class Limits(Model):
+    max_rows: int = Field(1000, ge=1, le=100_000_000, description="An erasure plan touching more rows needs explicit confirmation")
+
+
 class DataMap(Model):
     connection: str | None = None
     description: str | None = None
     tables: dict[str, TableSpec] = Field(default_factory=dict)
     relationships: list[Relationship] = Field(default_factory=list)
+    limits: Limits = Field(default_factory=Limits)
 
     def identity_columns(self, kind: str) -> list[tuple[str, str]]:
         return [(t, c) for t, spec in self.tables.items() for c, k in spec.identity_columns().items() if k == kind]
@@ -242,25 +261,38 @@ class Edge:
     parent: str
     parent_cols: tuple[str, ...]
     declared: bool  # True when the schema has the foreign key (the database enforces it)
+    walk: str = "follow"  # follow | reference | ignore (datamap.Walk), as the map says or by default
+
+
+def fk_name(columns) -> str:
+    """A foreign key's name in the map's `foreign_keys`: its column(s), comma-joined."""
+    return ",".join(getattr(c, "name", c) for c in columns)
+
+
+def _walk_of(datamap: DataMap, parent: str, said: str) -> str:
+    # An edge into a reference table is never an ownership edge, whatever it says.
+    return "reference" if said == "follow" and datamap.tables[parent].role == "reference" else said
 
 
 def edges(datamap: DataMap, metadata: sa.MetaData) -> list[Edge]:
-    """Every relationship between tables of the map: reflected foreign keys plus the map's own."""
+    """Every relationship between tables of the map: reflected foreign keys plus the map's own,
+    each with how the walk treats it (`ignore`d ones included: the caller decides)."""
     found: list[Edge] = []
-    for name in datamap.tables:
+    for name, spec in datamap.tables.items():
         table = metadata.tables.get(name)
         if table is None:
             continue
+        marks = {key.replace(" ", ""): walk for key, walk in spec.foreign_keys.items()}
         for fk in table.foreign_key_constraints:
             parent = fk.referred_table.name
             if parent in datamap.tables:
-                found.append(
-                    Edge(name, tuple(c.name for c in fk.columns), parent, tuple(e.column.name for e in fk.elements), True)
-                )
+                walk = _walk_of(datamap, parent, marks.get(fk_name(fk.columns), "follow"))
+                found.append(Edge(name, tuple(c.name for c in fk.columns), parent, tuple(e.column.name for e in fk.elements), True, walk))
     for rel in datamap.relationships:
         child, child_col = rel.from_.split(".")
         parent, parent_col = rel.to.split(".")
-        found.append(Edge(child, (child_col,), parent, (parent_col,), False))
+        if parent in datamap.tables and child in datamap.tables:  # tables outside the map are never walked into
+            found.append(Edge(child, (child_col,), parent, (parent_col,), False, _walk_of(datamap, parent, rel.walk)))
     return found
 
 
@@ -299,6 +331,13 @@ def check_against_schema(datamap: DataMap, metadata: sa.MetaData, *, masks: bool
                 need_column(name, source, f"tables.{name}.legal_hold.from_column")
         if spec.restriction and spec.restriction.column:
             need_column(name, spec.restriction.column, f"tables.{name}.restriction.column")
+        declared = {fk_name(fk.columns): fk.referred_table.name for fk in table.foreign_key_constraints}
+        for key in spec.foreign_keys:
+            if key.replace(" ", "") not in declared:
+                have = ", ".join(sorted(declared)) or "none"
+                problems.append(f"tables.{name}.foreign_keys.{key}: {name} has no foreign key on ({key}); its foreign keys: {have}")
+        if spec.role == "reference" and spec.identity_columns():
+            problems.append(f"tables.{name}.role: a reference table cannot have identity columns (it holds no person's rows)")
     for i, rel in enumerate(datamap.relationships):
         for end in (rel.from_, rel.to):
             need_column(*end.split("."), f"relationships[{i}]")
