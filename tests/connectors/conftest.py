@@ -21,7 +21,7 @@ REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))  # `examples.shop` is imported as a package from the repo root
 
-from examples.shop import drop_database  # noqa: E402
+from examples.shop import drop_database, ensure_database  # noqa: E402
 from examples.shop.generate import build_shop  # noqa: E402
 from personvern.connectors.datamap import load_datamap  # noqa: E402
 from personvern.connectors.engine import make_engine  # noqa: E402
@@ -150,3 +150,45 @@ def readonly_engine(readonly_shop_url):
 @pytest.fixture
 def datamap():
     return load_datamap(DATAMAP)
+
+
+def _real_schemas(backend: str, folder_factory):
+    """A factory app -> (url, Population) of real applications' schemas (tests/realschemas)
+    filled with generated people, and the list of URLs it made."""
+    from tests.realschemas.fill import fill
+
+    made: list[str] = []
+
+    def build(app: str, seed: int = 7):
+        url = _new_url(backend, folder_factory(), app)
+        made.append(url)
+        ensure_database(url)
+        return url, fill(url, app, seed)
+
+    return build, made
+
+
+@pytest.fixture(scope="session")
+def real_schema(backend, tmp_path_factory):
+    """real_schema(app) -> (url, Population): one filled database per backend and
+    application for the whole session. Read only: tests that write use fresh_real_schema."""
+    build, made = _real_schemas(backend, lambda: tmp_path_factory.mktemp(backend + "-real"))
+    built: dict[str, tuple] = {}
+
+    def get(app: str):
+        if app not in built:
+            built[app] = build(app)
+        return built[app]
+
+    yield get
+    for url in made:
+        drop_database(url)
+
+
+@pytest.fixture
+def fresh_real_schema(backend, tmp_path):
+    """fresh_real_schema(app) -> (url, Population): a database of its own for a test that writes."""
+    build, made = _real_schemas(backend, lambda: tmp_path)
+    yield build
+    for url in made:
+        drop_database(url)
