@@ -32,7 +32,7 @@ migrate: $(STAMP) messages
 # demo login, and serves web + background worker on http://127.0.0.1:8000
 demo: install
 	DEBUG=1 $(BIN)/personvern demo
-	DEBUG=1 $(BIN)/personvern serve 127.0.0.1:8000
+	DEBUG=1 PERSONVERN_ORG_CREATION=members $(BIN)/personvern serve 127.0.0.1:8000
 
 # Debian packages the tests use (Chromium for browser tests); root on CI.
 sysdeps:

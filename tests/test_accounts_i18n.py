@@ -63,7 +63,8 @@ def test_the_two_factor_page_is_in_english(client, members):
     assert "Tofaktor" not in page
 
 
-def test_organisations_and_members_are_in_english(client, members, login):
+def test_organisations_and_members_are_in_english(client, members, login, settings):
+    settings.PERSONVERN_ORG_CREATION = "members"
     login(members["owner"])
     english(client)
     page = client.get("/accounts/orgs/").content.decode()

@@ -54,7 +54,8 @@ def test_a_member_of_another_org_cannot_be_changed_through_this_org(client, memb
     assert client.post(f"/o/beta/members/{alpha_viewer.pk}/", {"role": "owner"}).status_code == 404
 
 
-def test_any_user_can_create_an_organisation_and_becomes_its_owner(client, members, login):
+def test_a_member_allowed_to_create_an_organisation_becomes_its_owner(client, members, login, settings):
+    settings.PERSONVERN_ORG_CREATION = "members"
     login(members["viewer"])
     response = client.post("/accounts/orgs/new/", {"name": "Gamma Regnskap AS"})
     org = Organisation.objects.get(name="Gamma Regnskap AS")

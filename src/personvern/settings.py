@@ -69,7 +69,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "personvern.accounts.middleware.RequireTwoFactorForOwners",
+    "personvern.accounts.middleware.RequireTwoFactor",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -155,6 +155,14 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "personvern@localhost"
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND", "personvern.outbox.backend.OutboxBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend"
 )
+
+# ---- Access and transport security (issue 10; docs/configuration.md, "Security") ----
+# Who may create organisations from the web: off (the operators, i.e. superusers, only), members (also staff of
+# an existing organisation) or open (any account). Creating one always takes a verified second factor.
+PERSONVERN_ORG_CREATION = os.environ.get("PERSONVERN_ORG_CREATION", "off")
+if PERSONVERN_ORG_CREATION not in ("off", "members", "open"):
+    raise ImproperlyConfigured(f"PERSONVERN_ORG_CREATION={PERSONVERN_ORG_CREATION!r}: use off, members or open.")
+# ---- end of access and transport security ----
 
 TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
 

@@ -1,28 +1,28 @@
-from django.shortcuts import redirect
-from django.urls import reverse
-
+from .access import needs_second_factor, to_second_factor
 from .client import client_address
-from .models import Membership, Role
 
-ALLOWED_PREFIXES = ("/accounts/", "/static/", "/p/", "/c/", "/api/", "/i18n/")
+# What a signed-in user may open before giving the second factor: the way to give it (or set it up) and the
+# ways out, plus what needs no login at all (public pages, the consent API, static files, the language switch).
+BEFORE_SECOND_FACTOR = (
+    "/accounts/login/", "/accounts/logout/", "/accounts/two-factor/", "/accounts/password/set/",
+    "/static/", "/p/", "/c/", "/api/", "/i18n/",
+)
 
 
-class RequireTwoFactorForOwners:
-    """Owners must use TOTP: until they have set it up and verified this
-    session, every page but the account pages sends them to set it up."""
+class RequireTwoFactor:
+    """Until the session is verified, every page after login sends such a user to the code page
+    (or to set TOTP up): org pages, downloads, the organisation list and its forms alike."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        user = request.user
         if (
-            user.is_authenticated
-            and not request.path.startswith(ALLOWED_PREFIXES)
-            and not user.is_verified()
-            and Membership.objects.filter(user=user, role=Role.OWNER).exists()
+            request.user.is_authenticated
+            and not request.path_info.startswith(BEFORE_SECOND_FACTOR)
+            and needs_second_factor(request.user)
         ):
-            return redirect(reverse("accounts:two_factor") + "?next=" + request.path)
+            return to_second_factor(request.get_full_path())
         return self.get_response(request)
 
 
@@ -39,4 +39,3 @@ class ClientAddressFromTrustedProxy:
     def __call__(self, request):
         request.META["REMOTE_ADDR"] = client_address(request.META)
         return self.get_response(request)
-

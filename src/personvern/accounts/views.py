@@ -15,6 +15,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from personvern.audit.service import record
 
+from .access import may_create_organisation, to_second_factor
 from .models import Membership, TokenBucket
 
 
@@ -58,7 +59,7 @@ def login_view(request):
                 login(request, user)
                 record("login.succeeded", request=request, actor=user)
                 if any(devices_for_user(user, confirmed=True)):
-                    return redirect(f"/accounts/two-factor/?next={_safe_next(request, '/')}")
+                    return to_second_factor(_safe_next(request, "/"))
                 return redirect(_safe_next(request))
     return render(request, "accounts/login.html", {"error": error, "next": request.GET.get("next", "")}, status=400 if error else 200)
 
@@ -108,13 +109,18 @@ def two_factor(request):
 def org_list(request):
     memberships = Membership.objects.filter(user=request.user).select_related("organisation")
     has_two_factor = any(devices_for_user(request.user, confirmed=True))
-    return render(request, "accounts/orgs.html", {"memberships": memberships, "has_two_factor": has_two_factor})
+    return render(request, "accounts/orgs.html", {"memberships": memberships, "has_two_factor": has_two_factor,
+                                                  "may_create": may_create_organisation(request.user)})
 
 
 @login_required
 def org_create(request):
     from .services import organisation_create
 
+    if not may_create_organisation(request.user):
+        return render(request, "accounts/org_new.html", {"refused": True}, status=403)
+    if not request.user.is_verified():  # whoever creates one becomes its owner, and owners use two factors
+        return to_second_factor(request.path)
     error = None
     if request.method == "POST":
         name = (request.POST.get("name") or "").strip()
