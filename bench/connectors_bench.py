@@ -30,7 +30,7 @@ sys.path.insert(0, str(REPO / "src"))
 from examples.shop import REFERENCE_NOW, customers_with_orders  # noqa: E402
 from examples.shop.generate import build_shop, ensure_database  # noqa: E402
 from examples.shop.wide import build_wide_schema  # noqa: E402
-from personvern.connectors.datamap import load_datamap  # noqa: E402
+from personvern.connectors.datamap import load_datamap_file  # noqa: E402
 from personvern.connectors.discover import discover  # noqa: E402
 from personvern.connectors.engine import make_engine  # noqa: E402
 from personvern.connectors.execute import access, erase  # noqa: E402
@@ -44,7 +44,7 @@ URLS = {
     "sqlite": os.environ.get("PV_BENCH_SQLITE", "sqlite:////tmp/pv_bench_shop.db"),
 }
 HASH_KEY = b"bench"
-DATAMAP = load_datamap(REPO / "examples" / "shop" / "datamap.yaml")
+DATAMAP = load_datamap_file(REPO / "examples" / "shop" / "datamap.yaml")
 
 # The plain-SQL floor: the same work written by hand for this one schema, on a raw DB-API
 # cursor over an open connection. Access: one SELECT per table, joined from the customer.

@@ -7,6 +7,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from personvern.core.inputs import Limits
+
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("PERSONVERN_VAR_DIR", Path.cwd() / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)  # the embedded database and export files live here
@@ -142,6 +144,16 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# Limits on text from outside, checked before any parser sees it (personvern.core.inputs).
+INPUT_LIMITS = Limits(
+    max_depth=int(os.environ.get("PERSONVERN_INPUT_MAX_DEPTH", "32")),
+    max_number_length=int(os.environ.get("PERSONVERN_INPUT_MAX_NUMBER_LENGTH", "40")),
+    max_values=int(os.environ.get("PERSONVERN_INPUT_MAX_YAML_VALUES", "200000")),
+    register_bytes=int(os.environ.get("PERSONVERN_MAX_REGISTER_BYTES", str(1024 * 1024))),
+    datamap_bytes=int(os.environ.get("PERSONVERN_MAX_DATAMAP_BYTES", str(512 * 1024))),
+    rows_bytes=int(os.environ.get("PERSONVERN_MAX_ROWS_BYTES", str(5 * 1024 * 1024))),
+)
 
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))

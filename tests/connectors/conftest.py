@@ -23,7 +23,7 @@ if str(REPO) not in sys.path:
 
 from examples.shop import drop_database, ensure_database  # noqa: E402
 from examples.shop.generate import build_shop  # noqa: E402
-from personvern.connectors.datamap import load_datamap  # noqa: E402
+from personvern.connectors.datamap import load_datamap_file  # noqa: E402
 from personvern.connectors.engine import make_engine  # noqa: E402
 
 PG_SERVER = os.environ.get("PV_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
@@ -149,7 +149,7 @@ def readonly_engine(readonly_shop_url):
 
 @pytest.fixture
 def datamap():
-    return load_datamap(DATAMAP)
+    return load_datamap_file(DATAMAP)
 
 
 def _real_schemas(backend: str, folder_factory):

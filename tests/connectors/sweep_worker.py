@@ -9,14 +9,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from examples.shop import REFERENCE_NOW  # noqa: E402
 from examples.shop.rules import SHOP_RULES  # noqa: E402
-from personvern.connectors.datamap import load_datamap  # noqa: E402
+from personvern.connectors.datamap import load_datamap_file  # noqa: E402
 from personvern.connectors.engine import make_engine  # noqa: E402
 from personvern.connectors.retention import sweep  # noqa: E402
 
 
 def main() -> None:
     url, batch_size, pause = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
-    datamap = load_datamap(Path(__file__).resolve().parents[2] / "examples" / "shop" / "datamap.yaml")
+    datamap = load_datamap_file(Path(__file__).resolve().parents[2] / "examples" / "shop" / "datamap.yaml")
 
     def after_batch(rule: str, rows: int) -> None:
         print(f"batch {rule} {rows}", flush=True)

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from personvern.connectors.datamap import DataMap, LegalHold, dump_datamap, load_datamap
+from personvern.connectors.datamap import DataMap, LegalHold, dump_datamap, load_datamap, load_datamap_file
 from personvern.connectors.engine import ConnectorError, make_engine
 from personvern.connectors.engine import test_connection as check_connection  # not collected as a test
 
@@ -14,7 +14,7 @@ from .conftest import DATAMAP
 
 
 def test_the_shop_map_loads_and_round_trips():
-    datamap = load_datamap(DATAMAP)
+    datamap = load_datamap_file(DATAMAP)
     assert datamap.identity_columns("email") == [
         ("customers", "email"), ("invoices", "buyer_email"), ("newsletter_subscribers", "email"),
         ("job_applications", "email"), ("support_tickets", "email"),
@@ -45,7 +45,39 @@ def test_bad_maps_say_where_and_what(text, message):
 
 def test_a_missing_map_file_is_a_clear_error(tmp_path):
     with pytest.raises(ConnectorError, match="cannot read the dataset map"):
-        load_datamap(tmp_path / "nope.yaml")
+        load_datamap_file(tmp_path / "nope.yaml")
+
+
+def test_map_text_that_names_a_file_is_text_not_a_path(tmp_path):
+    """Staff's text is never a file name: one line ending in .yaml once read that server file."""
+    secret = tmp_path / "server.yaml"
+    secret.write_text("tables:\n  secret_table_name: {}\n")
+    with pytest.raises(ConnectorError) as info:
+        load_datamap(str(secret))
+    assert "secret_table_name" not in str(info.value)
+    assert "should be a mapping" in str(info.value)
+    with pytest.raises(TypeError):
+        load_datamap(secret)  # a Path is the operator's: load_datamap_file
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("tables: " + "[" * 50_000, "line 1, column 40, tables[0][0]"),  # crashed the process (libyaml's C recursion)
+        ("tables:\n  t: {primary_key: [" + "1" * 5000 + "]}\n", "a number longer than 40 characters"),
+        ('description: "a\\0b"\n', "line 1, column 14, description: contains a NUL character"),
+        ("description: a\x00b\n", "line 1, column 15: contains a NUL character"),
+        ('description: "\\ud800"\n', "description: contains a lone surrogate"),
+        ("a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+            f"{k}: &{k} [{', '.join(['*' + p] * 10)}]\n" for p, k in zip("abcdef", "bcdefg")), "expand the document"),
+        ("tables: &t {x: *t}\n", "an alias (*) inside its own anchor"),
+        ("description: " + "x" * 600_000 + "\n", "too large"),
+    ],
+)
+def test_maps_that_would_crash_or_fail_later_are_refused_with_their_place(text, message):
+    with pytest.raises(ConnectorError) as info:
+        load_datamap(text)
+    assert "the dataset map is refused" in str(info.value) and message in str(info.value)
 
 
 def test_bokforingsloven_hold_runs_five_years_after_the_financial_year():

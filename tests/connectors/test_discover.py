@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from examples.shop.wide import build_wide_schema
-from personvern.connectors.datamap import load_datamap
+from personvern.connectors.datamap import load_datamap_file
 from personvern.connectors.discover import discover
 from personvern.connectors.engine import ConnectorError, make_engine
 
@@ -21,7 +21,7 @@ def precision_recall(proposed: set, truth: set) -> tuple[float, float]:
 
 def test_discovery_finds_every_personal_column_of_the_shop(readonly_engine):
     engine = readonly_engine
-    truth = {(t, c) for t, spec in load_datamap(DATAMAP).tables.items() for c in spec.columns}
+    truth = {(t, c) for t, spec in load_datamap_file(DATAMAP).tables.items() for c in spec.columns}
     calls = []
     result = discover(engine, progress=lambda done, total, table: calls.append((done, total)))
     proposed = result.proposed_columns()

@@ -59,6 +59,27 @@ def test_a_dataset_map_that_does_not_match_the_schema_is_shown_and_not_saved(cli
     assert "fornavn" not in connection.datamap
 
 
+@pytest.mark.parametrize("text, message", [
+    ("tables: " + "[" * 50_000, "nested deeper than 32 levels"),  # 100 KB that crashed the server process
+    ("description: a\x00b\n", "contains a NUL character"),
+])
+def test_a_hostile_dataset_map_is_refused_with_its_place(client, members, login, connection, text, message):
+    login(members["privacy_officer"])
+    response = client.post("/o/alpha/data/c/shop/", {"action": "datamap", "datamap": text})
+    assert response.status_code == 400 and message in response.content.decode()
+    connection.refresh_from_db()
+    assert connection.datamap == DATAMAP
+
+
+def test_a_dataset_map_of_one_line_naming_a_server_file_is_text_not_a_path(client, members, login, connection, tmp_path):
+    login(members["privacy_officer"])
+    server_file = tmp_path / "server.yaml"
+    server_file.write_text("tables:\n  secret_table_name: {}\n")
+    response = client.post("/o/alpha/data/c/shop/", {"action": "datamap", "datamap": str(server_file)})
+    assert response.status_code == 400
+    assert "secret_table_name" not in response.content.decode() and "should be a mapping" in response.content.decode()
+
+
 def test_access_and_erasure_are_audited_with_counts_never_values(connection):
     customer_id, email = customers_with_orders(f"sqlite:///{connection.url.split('///')[1]}", orders=1, limit=1)[0]
     found = services.person_access(connection=connection, identity={"email": email})

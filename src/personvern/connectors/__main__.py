@@ -21,7 +21,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from personvern.connectors import execute
-from personvern.connectors.datamap import IdentityKind, load_datamap
+from personvern.connectors.datamap import IdentityKind, load_datamap_file
 from personvern.connectors.discover import discover
 from personvern.connectors.engine import ConnectorError, make_engine, normalise_url, test_connection
 
@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None, prog: str = "python -m personvern.connec
 
 
 def run_request(args: argparse.Namespace) -> int:
-    datamap = load_datamap(args.map)
+    datamap = load_datamap_file(args.map)
     identity = dict(args.identity)
     url = normalise_url(args.url)
     if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).is_file():

@@ -19,6 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_serializer, model_validator
 
 from personvern.connectors.engine import ConnectorError
+from personvern.core.inputs import DEFAULT_LIMITS, InputError, Limits, check_yaml
 
 
 class IdentityKind(StrEnum):
@@ -208,16 +209,15 @@ class DataMap(Model):
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ~10x faster, same safe subset
 
 
-def load_datamap(source: str | Path) -> DataMap:
-    """A map from YAML text or a file path; ConnectorError with the place of each problem."""
-    if isinstance(source, Path) or (isinstance(source, str) and "\n" not in source and source.endswith((".yaml", ".yml"))):
-        path = Path(source)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ConnectorError(f"cannot read the dataset map {path}: {exc.strerror}") from None
-    else:
-        text = str(source)
+def load_datamap(text: str, limits: Limits = DEFAULT_LIMITS) -> DataMap:
+    """A map from YAML text: what staff type or upload, so never read as a file name.
+    ConnectorError with the place of each problem."""
+    if not isinstance(text, str):
+        raise TypeError("load_datamap takes the map's text; load_datamap_file reads the operator's file")
+    try:
+        check_yaml(text, limits, limits.datamap_bytes)
+    except InputError as exc:
+        raise ConnectorError(f"the dataset map is refused: {exc}") from None
     try:
         try:
             data = yaml.load(text, Loader=_SAFE_LOADER)
@@ -230,6 +230,21 @@ def load_datamap(source: str | Path) -> DataMap:
     if not isinstance(data, dict):
         raise ConnectorError("the dataset map should be a mapping with a 'tables' key")
     return parse_datamap(data)
+
+
+def load_datamap_file(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> DataMap:
+    """A map from a file the operator names (the command line, tests, benchmarks)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConnectorError(f"cannot read the dataset map {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConnectorError(f"the dataset map {path} is not UTF-8 text") from None
+    try:
+        return load_datamap(text, limits)
+    except ConnectorError as exc:
+        raise ConnectorError(f"{path}: {exc}") from None
 
 
 def parse_datamap(data: dict) -> DataMap:

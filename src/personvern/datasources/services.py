@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from sqlalchemy.engine import Engine
@@ -52,14 +53,14 @@ def connection_datamap(connection: Connection) -> DataMap:
         raise ConnectorError(f"{connection.name} has no dataset map yet")
     cached = _datamaps.get(connection.pk)
     if cached is None or cached[0] != connection.datamap:
-        cached = _datamaps[connection.pk] = (connection.datamap, load_datamap(connection.datamap))
+        cached = _datamaps[connection.pk] = (connection.datamap, load_datamap(connection.datamap, settings.INPUT_LIMITS))
     return cached[1]
 
 
 def datamap_problems(connection: Connection, text: str) -> list[str]:
     """Problems of a dataset map: its own, then against the reflected schema."""
     try:
-        datamap = load_datamap(text)
+        datamap = load_datamap(text, settings.INPUT_LIMITS)
     except ConnectorError as exc:
         return str(exc).splitlines()
     try:
