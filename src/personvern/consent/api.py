@@ -14,7 +14,10 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.http import HttpResponse
+
+from personvern.core import inputs
 
 from . import services
 from .ledger import (
@@ -90,9 +93,9 @@ def handle(req: ApiRequest) -> ApiResult:
     if len(req.body) > MAX_BODY:
         return _error("body too large", 413)
     try:
-        data = json.loads(req.body)
-    except ValueError:
-        return _error("body must be JSON", 400)
+        data = inputs.loads_json(req.body, settings.INPUT_LIMITS)
+    except inputs.InputError as exc:
+        return _error(f"body must be JSON within limits: {exc}", 400)
     info = services.site_info(str(data.get("site", ""))[:20]) if isinstance(data, dict) else None
     if info is None:
         return _error("unknown site", 404)

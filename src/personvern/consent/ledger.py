@@ -25,9 +25,9 @@ from django.utils import timezone
 
 from .models import METHODS, OPTIONAL_CATEGORIES, ConsentRecord
 
-CONSENT_ID_RE = re.compile(r"^[A-Za-z0-9_-]{22}$")
-RECORD_ID_RE = re.compile(r"^[0-9a-f]{32}$")
-VERSION_RE = re.compile(r"^[0-9a-f]{12}$")
+CONSENT_ID_RE = re.compile(r"^[A-Za-z0-9_-]{22}\Z")  # \Z: "$" would let a trailing newline through
+RECORD_ID_RE = re.compile(r"^[0-9a-f]{32}\Z")
+VERSION_RE = re.compile(r"^[0-9a-f]{12}\Z")
 STATE_COOKIE = "pvc"
 
 # SQLite: the ledger writes through one long-lived connection per process (Django
