@@ -105,3 +105,32 @@ def test_every_form_of_every_example_saves_unchanged(client, org, members, login
         version = current_version(org)
         first = RegisterVersion.objects.get(organisation=org, number=1)
         assert version.number == 1, f"{url} changed the register:\n" + "\n".join(version_diff(first, version))
+
+
+def test_a_retention_rules_conditions_edit_in_the_form(client, org, members, login):
+    """Conditions render with their values (one per line for in), save back unchanged, and a
+    condition written in the form is stored as column, operator and value."""
+    reg = m.load_register(EXAMPLES / "bagges.yaml")
+    activity = next(a for a in reg.activities if a.retention and a.retention.period)
+    activity.retention.enforcement = [m.EnforcementRule(
+        connection="shop", table="invoices", timestamp="orders.ordered_at",
+        condition=[{"column": "status", "op": "in", "value": ["closed", "paid"]}, {"column": "paid", "op": "=", "value": True},
+                   {"column": "total", "op": ">=", "value": 100}, {"column": "note", "op": "is_null"}],
+    )]
+    register_save(org=org, register=reg, message="rules")
+    c = login(members["editor"])
+    url = f"/o/alpha/register/activities/{activity.id}/"
+    pairs = form_pairs(c.get(url).content.decode())
+    rule = f"activities[{reg.activities.index(activity)}].retention.enforcement[0]"
+    assert (f"{rule}.condition[0].value", "closed\npaid") in pairs and (f"{rule}.condition[1].value", "true") in pairs
+    assert c.post(url, as_post(pairs)).status_code == 302
+    assert current_version(org).number == 1, "unchanged"
+    changed = as_post(pairs, **{f"{rule}.condition[3].column": "cancelled_at", f"{rule}.condition[3].op": "is_not_null",
+                                f"{rule}.condition[2].value": "250"})
+    assert c.post(url, changed).status_code == 302
+    saved = current_version(org).register().activity(activity.id).retention.enforcement[0].condition
+    assert [(x.column, x.op, x.value) for x in saved[2:]] == [("total", ">=", 250), ("cancelled_at", "is_not_null", None)]
+    pairs = form_pairs(c.get(url).content.decode())
+    refused = c.post(url, as_post(pairs, **{f"{rule}.condition[0].column": "status) OR (1=1"}))
+    assert refused.status_code == 200 and "is not a column name" in refused.content.decode()
+    assert current_version(org).number == 2, "nothing saved"

@@ -50,6 +50,7 @@ LABELS = {
     "from_data_subject": _("Innhentes fra den registrerte"), "publicly_accessible": _("Offentlig tilgjengelig kilde"),
     "requirement": _("Krav"), "consequence": _("Følge av å ikke gi opplysningene"), "connection": _("Tilkobling"),
     "table": _("Tabell"), "timestamp": _("Tidsstempel"), "condition": _("Vilkår"), "action": _("Handling"),
+    "column": _("Kolonne"), "op": _("Sammenligning"), "value": _("Verdi"),
     "period": _("Periode (f.eks. P12M)"), "rule": _("Regel"), "enforcement": _("Håndheving i databaser"),
     "exists": _("Automatiserte avgjørelser brukes"), "logic": _("Logikken"), "significance": _("Betydning"),
     "consequences": _("Forventede konsekvenser"), "purpose": _("Formål"), "data_subjects": _("Registrerte"),
@@ -101,6 +102,9 @@ CHOICE_LABELS = {
     "necessary": _("nødvendige"), "functional": _("funksjonelle"), "statistics": _("statistikk"),
     "marketing": _("markedsføring"), "delete": _("slett"), "anonymise": _("anonymiser"),
     "first": _("førstepart"), "third": _("tredjepart"), "session": _("økt"),
+    "=": _("= er lik"), "!=": _("≠ er ulik"), "<": _("< er mindre enn"), "<=": _("≤ er høyst"),
+    ">": _("> er større enn"), ">=": _("≥ er minst"), "in": _("er en av (én per linje)"),
+    "not_in": _("er ingen av (én per linje)"), "is_null": _("er tom"), "is_not_null": _("er ikke tom"),
 }
 
 # Help texts: the schema's descriptions (English) in bokmål. A description without one is shown as written.
@@ -122,8 +126,13 @@ HELP = {
     "Activity.children": "",
     "LegalBasis.law": _("Nasjonal lov det bygges på, f.eks. «bokføringsloven § 13»."),
     "Provision.consequence": _("Hva som skjer hvis personen ikke gir opplysningene."),
-    "EnforcementRule.timestamp": _("Kolonnen (eller SQL-uttrykket) perioden regnes fra."),
-    "EnforcementRule.condition": _("Ekstra SQL-vilkår, f.eks. status = 'closed'."),
+    "EnforcementRule.table": _("Tabellens navn i databasen."),
+    "EnforcementRule.timestamp": _("Kolonnen perioden regnes fra, eller tabell.kolonne i raden den peker på "
+                                   "gjennom en fremmednøkkel (f.eks. orders.ordered_at)."),
+    "EnforcementRule.condition": _("Vilkår en rad også må oppfylle, alle sammen, før den slettes eller "
+                                   "anonymiseres, f.eks. kolonne status, er lik, verdi closed."),
+    "RuleCondition.value": _("Én verdi; for «er en av» og «er ingen av» én per linje; tom for «er tom». "
+                             "Verdien sammenlignes med kolonnen som en verdi, aldri som SQL."),
     "Activity.ip_prefix_v4": _("IP-adresser avkortes til dette prefikset, f.eks. 24."),
     "Activity.withdrawal": _("Hvordan samtykket trekkes tilbake."),
     "Cookie.provider": _("Id-en til en mottaker, eller et navn."),
@@ -169,6 +178,7 @@ class Spec:
     model: type[BaseModel] | None = None
     choices: tuple[str, ...] = ()
     ref: str | None = None  # register section whose ids are the choices
+    one_or_many: bool = False  # lines for a value-or-list union: one line is the value, several the list
 
 
 def _strip(tp):
@@ -201,7 +211,9 @@ def spec_for(model: type[BaseModel], name: str) -> Spec:
     info = model.model_fields[name]
     tp, optional = _strip(info.annotation)
     ref = REFERENCES.get((model.__name__, name))
-    if isinstance(tp, tuple):  # union of several: typed as text, pydantic judges it
+    if isinstance(tp, tuple):  # union of several: typed as text (or lines with a list), pydantic judges it
+        if any(typing.get_origin(a) is list for a in tp):
+            return Spec("lines", optional, one_or_many=True)
         return Spec("text", optional)
     if typing.get_origin(tp) is list:
         inner, _none = _strip(typing.get_args(tp)[0])
@@ -353,6 +365,8 @@ def node_for(model: type[BaseModel], name: str, value: Any, path: str, errors: E
     elif spec.kind == "text_pair":
         node.value, node.en_value = _text_parts(value)
         node.short = name not in LONG_TEXT
+    elif spec.kind == "lines" and spec.one_or_many:
+        node.value = "\n".join(_scalar_text(v) for v in (value if isinstance(value, list) else [value] if value is not None else []))
     elif spec.kind == "lines":
         node.value = "\n".join(str(v) for v in value or [])
     elif spec.kind == "lines_pair":
@@ -433,6 +447,9 @@ def parse_field(model: type[BaseModel], name: str, post, path: str) -> tuple[boo
         return True, values, bool(values)
     if spec.kind == "lines":
         values = [line.strip() for line in _lines(post.get(full, "")) if line.strip()]
+        if spec.one_or_many:
+            values = [_scalar(v) for v in values]
+            return (False, None, False) if not values else (True, values[0] if len(values) == 1 else values, True)
         return True, values, bool(values)
     if spec.kind == "text_pair":
         nb, en = get(full + ".nb"), get(full + ".en")
@@ -450,6 +467,19 @@ def parse_field(model: type[BaseModel], name: str, post, path: str) -> tuple[boo
         return True, items, bool(items)
     v = get(full)
     return (True, v, True) if v else (False, None, False)
+
+
+def _scalar(text: str):
+    """A line as the value YAML would read: a whole number, a decimal, true/false, else text."""
+    if re.fullmatch(r"-?\d{1,18}", text):
+        return int(text)
+    if re.fullmatch(r"-?\d{1,18}\.\d{1,18}", text):
+        return float(text)
+    return {"true": True, "false": False}.get(text.lower(), text)
+
+
+def _scalar_text(value) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def parse_model(model: type[BaseModel], post, path: str) -> tuple[dict, bool]:
