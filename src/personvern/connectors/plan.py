@@ -334,6 +334,7 @@ def prove(
                     collateral.append(Collateral(name, len(keys), "a row of a table of persons reached from below: another person"))
                     continue
                 proof.count(table, keys, pk, _outside_points_at(proof, ctx, table, hers), False, "shared: rows outside the plan point at it")
+                proof.count(table, keys, pk, _points_at_others(proof, ctx, table, hers, persons), False, "points at another person: not the person's own")
             else:
                 if edge.walk != "follow":
                     collateral.append(Collateral(name, len(keys), f"reached through {edge.child}.{','.join(edge.child_cols)}, which the map does not follow"))

@@ -199,6 +199,7 @@ class Collector:
         self.pointers = [e for e in ctx.links if e.walk in ("follow", "reference") and e.child != e.parent]
         self.found = Found()
         self._seen: dict[str, set[Key]] = {}  # every key read, hers or not: never read twice
+        self._hers: dict[Edge, set[tuple]] = {}
 
 
     def run(self, identity: Mapping[str, str]) -> Found:
@@ -251,7 +252,7 @@ class Collector:
 
     def _values(self, name: str, keys: Iterable[Key], columns: tuple[str, ...]) -> set[tuple]:
         """The values the rows hold in the columns (a foreign key's or its target's), NULLs left out."""
-        rows = self.found.rows[name]
+        rows = self.found.rows.get(name, {})
         return {v for v in (tuple(rows[k][c] for c in columns) for k in keys) if None not in v}
 
     def _want(self, wanted: dict, name: str, columns: tuple[str, ...], values: Iterable[tuple]) -> None:
@@ -269,31 +270,13 @@ class Collector:
         """Rows below hers that also point at a row of another person (by a key the map does
         not ignore), and the rows below those: dependent rows of others."""
         found = self.found
-        hers: dict[tuple[str, tuple[str, ...]], set[tuple]] = {}
-
-        def values_of(table: str, columns: tuple[str, ...], keys: Iterable[Key]) -> set[tuple]:
-            rows = found.rows.get(table, {})
-            return {tuple(rows[k][c] for c in columns) for k in keys}
-
         below = sorted(((r.depth, name, key) for name, reach in found.reach.items() for key, r in reach.items() if r.how == DOWN), key=lambda t: t[0])
         for depth, name, key in below:
             row = found.rows[name][key]
-            dependent = False
-            for edge in self.pointers:
-                if edge.child != name or edge.parent not in self.persons:
-                    continue
-                value = tuple(row[c] for c in edge.child_cols)
-                if None in value:
-                    continue
-                wanted = (edge.parent, edge.parent_cols)
-                if wanted not in hers:
-                    hers[wanted] = values_of(edge.parent, edge.parent_cols, found.owned(edge.parent))
-                if value not in hers[wanted]:
-                    dependent = True
-                    break
+            dependent = self._points_at_someone(name, row)
             edge = found.reach[name][key].edge
             if not dependent and found.dependent.get(edge.parent):
-                dependent = tuple(row[c] for c in edge.child_cols) in values_of(edge.parent, edge.parent_cols, found.dependent[edge.parent])
+                dependent = tuple(row[c] for c in edge.child_cols) in self._values(edge.parent, found.dependent[edge.parent], edge.parent_cols)
             if dependent:
                 found.dependent.setdefault(name, set()).add(key)
 
@@ -316,13 +299,27 @@ class Collector:
             for name, conditions in wanted.items():
                 for key, row in self._fetch_parents(name, conditions).items():
                     shared = row.pop(FLAG_SHARED)
-                    if shared:
+                    if shared or self._points_at_someone(name, row):
                         found.reference.setdefault(name, {})[key] = self._context_row(name, row)
                     else:
                         found.reference.get(name, {}).pop(key, None)  # shared before, hers now that more of hers is known
                         self._own(name, key, row, Reach(UP))
                         new.setdefault(name, set()).add(key)
         raise ConnectorError("the walk up from the person's rows did not end; check the map's relationships for a cycle")
+
+    def _points_at_someone(self, name: str, row: Mapping[str, Any]) -> bool:
+        """The row points, by a key the map does not ignore, at a row of a table of persons
+        that is not hers (another customer's review that only her vote points at)."""
+        for edge in self.pointers:
+            if edge.child == name and edge.parent in self.persons:
+                value = tuple(row[c] for c in edge.child_cols)
+                if None in value:
+                    continue
+                if edge not in self._hers:  # her rows of a table of persons are all known before this is asked
+                    self._hers[edge] = self._values(edge.parent, self.found.owned(edge.parent), edge.parent_cols)
+                if value not in self._hers[edge]:
+                    return True
+        return False
 
     def _fetch_parents(self, name: str, conditions: list[tuple[tuple[str, ...], list]]) -> dict[Key, dict[str, Any]]:
         """The parent rows wanted, each flagged whether a row outside hers points at it."""
