@@ -9,7 +9,9 @@ import pytest
 import sqlalchemy as sa
 
 from examples.shop.generate import customers_with_orders
+from personvern.audit.models import AuditEvent
 from personvern.datasources.models import Connection
+from personvern.datasources.services import task_run_connector
 from personvern.rights import services
 from personvern.rights.export import package_read
 from personvern.rights.models import Task
@@ -71,6 +73,47 @@ def test_erasure_runs_in_the_database_and_keeps_what_bookkeeping_law_requires(cl
     client.post(f"/o/alpha/requests/{req.reference}/tasks/{task.pk}/connector/")
     task.refresh_from_db()
     assert task.status in (Task.Status.DONE, Task.Status.KEPT)
-    assert "Kontrollspørring: ingenting identifiserende igjen" in task.note
+    assert "Kontroll: ingenting om personen er igjen" in task.note
+    assert task.outcome["verified"] and task.outcome["residue"] == []
     with sa.create_engine(connected.url).connect() as db:
         assert db.execute(sa.text("select count(*) from customers where email = :e"), {"e": email}).scalar() == 0
+
+
+def test_the_erasure_letter_says_what_was_kept_under_which_law_until_when(members, connected):
+    _, email = customers_with_orders(connected.url, orders=5, limit=1)[0]
+    req = _verified_request(connected.organisation, "erasure", email, members["privacy_officer"])
+    task = _task(req, connected)
+    task_run_connector(task=task, user=members["privacy_officer"])
+    task.refresh_from_db()
+    assert task.status == Task.Status.KEPT, task.note
+    orders = next(k for k in task.outcome["kept"] if k["table"] == "orders")
+    assert orders["law"].startswith("bokføringsloven § 13") and orders["until"] and orders["columns"] == ["id", "ordered_at", "status", "total"]
+    year = orders["until"][:4]
+    letter = services.answer_preview(req).body
+    assert "unntatt opplysninger som loven pålegger oss å oppbevare" in letter
+    assert f"{task.system_name}, orders ({orders['rows']} rader: id, ordered_at, status, total): oppbevares etter bokføringsloven § 13" in letter
+    assert f"til 31.12.{year}." in letter
+    req.language = "en"
+    assert f"kept under bokføringsloven § 13 (5 years after the end of the financial year) until 31 December {year}." in services.answer_preview(req).body
+
+
+def test_residue_found_after_an_erasure_keeps_the_task_open_and_names_only_places(client, members, login, connected):
+    cid, email = customers_with_orders(connected.url, orders=1, limit=1)[0]
+    with sa.create_engine(connected.url).begin() as db:
+        phone = db.execute(sa.text("select phone from customers where id = :c"), {"c": cid}).scalar_one()
+        # A call note from another line that mentions her number: no key leads there from her rows.
+        db.execute(sa.text(
+            "insert into phone_calls (id, customer_id, caller_number, started_at, duration_seconds, agent_code, notes) "
+            "values (999999, null, '+47 99 99 99 99', '2026-01-05 10:00:00', 60, 'agent-01', :n)"), {"n": f"Ring tilbake på {phone}"})
+    req = _verified_request(connected.organisation, "erasure", email, members["privacy_officer"])
+    task = _task(req, connected)
+    login(members["privacy_officer"])
+    page = client.post(f"/o/alpha/requests/{req.reference}/tasks/{task.pk}/connector/", follow=True).content.decode()
+    task.refresh_from_db()
+    assert task.status == Task.Status.OPEN and "Restsøket fant fortsatt opplysninger om personen (phone_calls.notes: 1 rad)" in task.note
+    assert "phone_calls.notes" in page
+    assert task.outcome["verified"] is False and task.outcome["residue"] == [{"table": "phone_calls", "column": "notes", "rows": 1, "kinds": ["phone"]}]
+    events = AuditEvent.objects.filter(action="connector.erase")
+    assert [e.data["residue"] for e in events] == [task.outcome["residue"]] and events[0].data["verified"] is False
+    recorded = json.dumps([task.outcome, task.note, [e.data for e in events]])
+    assert phone not in recorded and email not in recorded and phone.replace(" ", "")[-8:] not in recorded

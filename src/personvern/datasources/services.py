@@ -85,11 +85,26 @@ def person_access(*, connection: Connection, identity: dict[str, str], request=N
     return result
 
 
-def person_erase(*, connection: Connection, identity: dict[str, str], dry_run: bool = False, request=None, rights_request=None) -> execute.EraseResult:
+def person_erase(
+    *,
+    connection: Connection,
+    identity: dict[str, str],
+    dry_run: bool = False,
+    request=None,
+    rights_request=None,
+    search_residue: bool = True,
+    whole_database: bool = False,
+) -> execute.EraseResult:
     if connection.read_only and not dry_run:
         raise ConnectorError(f"{connection.name} has read-only credentials: erasure must be done by hand")
     result = execute.erase(
-        connection_engine(connection), connection_datamap(connection), identity, hash_key=connection.hash_key(), dry_run=dry_run
+        connection_engine(connection),
+        connection_datamap(connection),
+        identity,
+        hash_key=connection.hash_key(),
+        dry_run=dry_run,
+        search_residue=search_residue,
+        whole_database=whole_database,
     )
     verification = result.verification
     _audit_run(
@@ -98,12 +113,29 @@ def person_erase(*, connection: Connection, identity: dict[str, str], dry_run: b
         request,
         {
             "counts": result.counts,
-            "verified": None if verification is None else verification.ok,
+            "verified": result.verified,
             "remaining": None if verification is None else verification.identity_matches,
+            **erasure_outcome(result),
             "request": getattr(rights_request, "pk", None),
         },
     )
     return result
+
+
+def erasure_outcome(result: execute.EraseResult) -> dict:
+    """What an erasure kept under which law until when, and where the residue search still
+    found the person's values: tables, columns, laws and counts, never values."""
+    residue = result.residue
+    if residue is None:
+        return {"residue_searched": False}
+    return {
+        "residue_searched": True,
+        "kept": [
+            {"table": k.table, "law": k.law, "columns": list(k.columns), "rows": k.rows, "until": k.until.isoformat() if k.until else None}
+            for k in residue.kept
+        ],
+        "residue": [{"table": p.table, "column": p.column, "rows": p.rows, "kinds": list(p.kinds)} for p in residue.places],
+    }
 
 
 def person_rectify(*, connection: Connection, identity: dict[str, str], changes: dict, dry_run: bool = False, request=None) -> execute.ChangeResult:
@@ -228,11 +260,20 @@ def task_run_connector(*, task, user, request=None) -> str:
         counts = result.counts
         held = sum(t.held for t in result.tables)
         summary = "; ".join(f"{t}: " + ", ".join(f"{k} {v}" for k, v in c.items()) for t, c in sorted(counts.items())) or "ingen rader"
-        verified = result.verification.ok if result.verification else False
-        note = (
-            f"Slettet automatisk i {connection.name} ({summary}). "
-            + ("Kontrollspørring: ingenting identifiserende igjen utenom lovpålagt oppbevaring." if verified else "Kontrollspørring fant fortsatt treff: se revisjonsloggen.")
-        )
+        task.outcome = {**erasure_outcome(result), "verified": result.verified}
+        note = f"Slettet automatisk i {connection.name} ({summary}). "
+        if not result.verified:
+            # Not done: say where her data remain and leave the task open for the rest by hand.
+            places = "; ".join(
+                f"{p.table}.{p.column}: {p.rows} rad{'er' if p.rows != 1 else ''}" for p in result.residue.places
+            ) if result.residue else ""
+            note += (
+                f"Restsøket fant fortsatt opplysninger om personen ({places}). " if places else "Kontrollspørring fant fortsatt treff: se revisjonsloggen. "
+            ) + "Oppgaven står åpen til resten er slettet for hånd."
+            task.note = note
+            task.save(update_fields=["note", "outcome"])
+            return note
+        note += "Kontroll: ingenting om personen er igjen utenom det lovpålagt oppbevaring holder tilbake."
         status = "kept" if held else "done"
     elif req.type == RequestType.RESTRICTION:
         result = person_restrict(connection=connection, identity=identity, reason=f"request {req.reference}", request=request)

@@ -6,6 +6,7 @@ the requester appear only as the name in the greeting.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from personvern.core.manifest import Activity, Register, parse_duration
@@ -211,6 +212,18 @@ def activity_facts(register: Register, activity: Activity, lang: str) -> dict:
         "source": source,
         "automated_decision": automated,
     }
+
+
+def kept_line(system: str, kept: dict, lang: str) -> str:
+    """One line of the erasure letter: what a legal hold keeps in a system, under which law,
+    until when (kept as the connector reported it: table, columns, rows, law, until)."""
+    rows, columns = kept["rows"], ", ".join(kept["columns"])
+    until = dt.date.fromisoformat(kept["until"]) if kept.get("until") else None
+    if lang == "en":
+        when = f"until {date_text(until, lang)}" if until else "for as long as the duty to keep them lasts"
+        return f"{system}, {kept['table']} ({rows} {'row' if rows == 1 else 'rows'}: {columns}): kept under {kept['law']} {when}."
+    when = f"til {date_text(until, lang)}" if until else "så lenge oppbevaringsplikten varer"
+    return f"{system}, {kept['table']} ({rows} {'rad' if rows == 1 else 'rader'}: {columns}): oppbevares etter {kept['law']} {when}."
 
 
 @dataclass

@@ -157,6 +157,9 @@ class Task(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
     note = models.TextField(blank=True)
     evidence = models.TextField(blank=True)  # e.g. ticket number, screenshot reference, query run
+    # What a connected database's erasure reported: {"kept": [{table, law, columns, rows, until}],
+    # "residue": [{table, column, rows, kinds}], "verified": bool}. Tables, laws and counts, never values.
+    outcome = models.JSONField(default=dict, blank=True)
     completed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     completed_at = models.DateTimeField(null=True, blank=True)
 

@@ -654,10 +654,14 @@ def answer_preview(req: Request, *, download_url: str = "") -> letters.Letter:
     activities = sorted({a for t in done for a in t.activities}) if done else None
     kept = []
     for t in req.tasks.all():
-        if t.status == Task.Status.KEPT:
-            laws = {a.retention.law for a in (register.activities if register else [])
-                    if a.id in t.activities and a.retention and a.retention.law}
-            kept.append(t.system_name + (f" ({', '.join(sorted(laws))})" if laws else ""))
+        if t.status != Task.Status.KEPT:
+            continue
+        if t.outcome.get("kept"):  # a connected database said what it kept, under which law, until when
+            kept += [letters.kept_line(t.system_name, item, req.language) for item in t.outcome["kept"]]
+            continue
+        laws = {a.retention.law for a in (register.activities if register else [])
+                if a.id in t.activities and a.retention and a.retention.law}
+        kept.append(t.system_name + (f" ({', '.join(sorted(laws))})" if laws else ""))
     return letters.answer_letter(req, register, req.language, activities=activities, kept=kept or None,
                                  download_url=download_url)
 

@@ -191,7 +191,8 @@ def task_connector(request, ref: str, task: int):
     req = _get(request, ref)
     obj = get_object_or_404(Task, pk=task, request=req, status=Task.Status.OPEN)
     try:
-        messages.success(request, task_run_connector(task=obj, user=request.user, request=request))
+        note = task_run_connector(task=obj, user=request.user, request=request)
+        (messages.warning if obj.status == Task.Status.OPEN else messages.success)(request, note)
     except services.RightsError as exc:
         messages.error(request, exc.translated())
     except ConnectorError as exc:
