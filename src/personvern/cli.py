@@ -4,7 +4,7 @@ import os
 import sys
 
 # Verbs that only read files: they need no secret key or database.
-OFFLINE_VERBS = {"validate", "schema", "notice", "lint", "coverage", "protocol", "discover", "newkey"}
+OFFLINE_VERBS = {"validate", "schema", "notice", "lint", "fix", "coverage", "protocol", "discover", "newkey"}
 # The operator's rights requests on a database named on the command line: no Django at all.
 CONNECTOR_VERBS = {"access", "erase"}
 

@@ -42,6 +42,7 @@ class FakeFinding:
     message: str = "something is wrong"
     citation: str = "GDPR Art. 13(1)(f)"
     hint: str = "fix it"
+    fix: tuple = ()
 
 
 @pytest.fixture

@@ -146,8 +146,11 @@ def previous_notice(notice: PublishedNotice) -> PublishedNotice | None:
 
 def notice_diff(old: PublishedNotice | None, new: PublishedNotice, lang: str) -> list[tuple[str, str]]:
     """A readable diff of two versions' text: [(kind, line)], kind in ' ', '+', '-', '@' (a gap)."""
-    before = _diff_lines(old.markdown(lang)) if old else []
-    after = _diff_lines(new.markdown(lang))
+    return line_diff(_diff_lines(old.markdown(lang)) if old else [], _diff_lines(new.markdown(lang)))
+
+
+def line_diff(before: list[str], after: list[str]) -> list[tuple[str, str]]:
+    """[(kind, line)] with two lines of context, kind in ' ', '+', '-', '@' (a gap): what _diff.html shows."""
     out: list[tuple[str, str]] = []
     for group in difflib.SequenceMatcher(None, before, after, autojunk=False).get_grouped_opcodes(2):
         if out:

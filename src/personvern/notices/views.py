@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from personvern.accounts.access import org_view
-from personvern.registry.services import current_version
+from personvern.core.manifest import dump_register
+from personvern.registry.services import StaleVersion, current_version, register_apply_fixes, register_fixes
 
 from . import services
 from .forms import PublishForm
@@ -43,9 +44,12 @@ def preview(request):
     register = version.register() if version else None
     html = services.notice_render(org=request.org, register=register, lang=lang, base_url=_base_url(request),
                                   heading_level=3) if register else ""
+    context = _lint_context(register)
     return render(request, "notices/preview.html", {
         "version": version, "lang": lang, "notice_html": html, "current": services.current_notice(request.org),
-        "form": PublishForm(), "can_publish": request.membership.can("publish"), **_lint_context(register),
+        "form": PublishForm(), "can_publish": request.membership.can("publish"),
+        "can_fix": request.membership.can("edit_register"),
+        "fixable": sum(1 for f in context["findings"] if f.fix), **context,
     })
 
 
@@ -114,3 +118,21 @@ def embed(request):
         for lang in services.LANGS
     }
     return render(request, "notices/embed.html", {"current": current, "urls": urls})
+
+
+@org_view("edit_register")
+def fixes(request):
+    """The linter's mechanical fixes as one change to review; saved as a new register version."""
+    if request.method == "POST":
+        try:
+            saved = register_apply_fixes(org=request.org, base=int(request.POST.get("base") or 0),
+                                         user=request.user, request=request)
+        except (StaleVersion, ValueError):
+            messages.error(request, _("Protokollen er endret siden du så på rettelsene. Se over dem igjen."))
+            return redirect("notices:fixes", org=request.org.slug)
+        if saved is not None:
+            messages.success(request, _("Rettelsene er lagret som protokollversjon %(n)s.") % {"n": saved.number})
+        return redirect("notices:preview", org=request.org.slug)
+    version, fixed, applied = register_fixes(request.org)
+    diff = services.line_diff(version.yaml.splitlines(), dump_register(fixed).splitlines()) if applied else []
+    return render(request, "notices/fixes.html", {"version": version, "applied": applied, "diff": diff})

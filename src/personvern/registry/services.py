@@ -7,6 +7,7 @@ import difflib
 from django.db import transaction
 
 from personvern.audit.service import record
+from personvern.core.fixes import fix_register
 from personvern.core.manifest import Register, dump_register
 
 from .models import RegisterVersion
@@ -93,3 +94,23 @@ def previous_version(version: RegisterVersion) -> RegisterVersion | None:
         .order_by("-number")
         .first()
     )
+
+
+def register_fixes(org) -> tuple[RegisterVersion | None, Register | None, list]:
+    """(current version, that register with the linter's mechanical fixes applied, the findings fixed)."""
+    version = current_version(org)
+    if version is None:
+        return None, None, []
+    fixed, applied = fix_register(version.register())
+    return version, fixed, applied
+
+
+def register_apply_fixes(*, org, base: int, user=None, request=None) -> RegisterVersion | None:
+    """Save the mechanical fixes of version `base` as the next version (StaleVersion when `base` is no
+    longer current; None when there is nothing to fix). A person has seen the change before this runs."""
+    version, fixed, applied = register_fixes(org)
+    if not applied:
+        return None
+    rules = ", ".join(sorted({f.rule_id for f in applied}))
+    return register_save_from(org=org, base=base, register=fixed, user=user, request=request,
+                              message=f"Mekaniske rettelser fra den juridiske kontrollen ({rules})")

@@ -50,6 +50,7 @@ class Finding:
     hint: str
     status: str
     loc: tuple = field(default=(), compare=False, repr=False)
+    fix: tuple = field(default=(), compare=False, repr=False)  # core.fixes.Edit: the remedy, when it is mechanical
 
     def as_dict(self) -> dict:
         return {k: getattr(self, k) for k in ("rule_id", "severity", "path", "message", "citation", "hint", "status")}
@@ -112,6 +113,7 @@ class Raw:
     message: Msg
     hint: Msg
     severity: Severity | None = None
+    fix: tuple = ()
 
 
 class Context:
@@ -120,8 +122,9 @@ class Context:
         self.vendors = vendors or catalogue()
         self.memo: dict = {}  # for checks that share work (e.g. the register's texts)
 
-    def finding(self, loc: tuple, message: Msg, hint: Msg = ("", ""), severity: Severity | None = None) -> Raw:
-        return Raw(loc, message, hint, severity)
+    def finding(self, loc: tuple, message: Msg, hint: Msg = ("", ""), severity: Severity | None = None,
+                fix: tuple = ()) -> Raw:
+        return Raw(loc, message, hint, severity, fix)
 
     # Indexes --------------------------------------------------------------
     @cached_property
@@ -211,7 +214,7 @@ def lint(register: Register, lang: str = "nb", *, rules: Iterable[str] | None = 
                     sev = "warning"
                 message += UNVERIFIED_NOTE[lang]
             out.append(Finding(r.id, sev, format_path(raw.loc), message, r.citation[i], raw.hint[i], r.status,
-                               loc=raw.loc))
+                               loc=raw.loc, fix=raw.fix))
     out.sort(key=lambda f: (_RANK[f.severity], _loc_key(f.loc), f.rule_id))
     return out
 

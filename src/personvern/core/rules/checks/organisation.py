@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from ...fixes import Edit, regex_substitute, text_edit
 from ...manifest import parse_duration
 from ..engine import Context, rule
 
@@ -86,7 +87,12 @@ def response_time(ctx: Context):
              f"{int(days)} dager lenger enn fristen. Skriv P1M.",
              "One month runs to the same date in the next month; after a request at the end of January "
              f"{int(days)} days is longer than the deadline. Write P1M."),
-            severity="info")
+            severity="info", fix=(Edit(loc, "P1M"), *text_edit(ctx.reg, ("rights", "notes"), THIRTY_DAYS_FIX)))
+
+
+# "30 dager" for the answer time, written where the register means the GDPR's month.
+THIRTY_DAYS_FIX = regex_substitute(re.compile(r"\b(?:30|tretti|thirty)\s*(dager|days)\b", re.I),
+                                   lambda m, lang: "én måned" if m.group(1).lower() == "dager" else "one month")
 
 
 @rule("A12-5a", severity="warning", summary="Answering requests is free of charge.")

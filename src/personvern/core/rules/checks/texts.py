@@ -13,6 +13,7 @@ from typing import get_args, get_origin
 
 from pydantic import BaseModel
 
+from ...fixes import REMOVE, Edit, regex_substitute, text_edit
 from ...manifest import Register, Text
 from ..engine import Context, rule, text_of
 
@@ -152,7 +153,14 @@ def old_act(ctx: Context):
             ("Teksten viser til personopplysningsloven av 2000, som ble opphevet 20. juli 2018.",
              "The text refers to the Personal Data Act of 2000, repealed on 20 July 2018."),
             ("Vis til personvernforordningen og personopplysningsloven (lov 15. juni 2018 nr. 38).",
-             "Refer to the GDPR and the Personal Data Act (lov 15. juni 2018 nr. 38)."))
+             "Refer to the GDPR and the Personal Data Act (lov 15. juni 2018 nr. 38)."),
+            fix=text_edit(ctx.reg, loc, OLD_ACT_FIX))
+
+
+# "personopplysningsloven (av) 2000" names the Act by its year: the Act in force has the same short name.
+OLD_ACT_FIX = regex_substitute(
+    re.compile(r"personopplysningslov(en|ens)?\s*(?:av\s*|fra\s*)?(?:\(\s*2000\s*\)|2000)", re.I),
+    lambda m, lang: f"personopplysningslov{m.group(1) or ''} (lov 15. juni 2018 nr. 38)")
 
 
 OLD_SECTION_RE = re.compile(r"personopplysningslov(?:en|ens)?\s*§+\s*(18|19|20|27|28)\b")
@@ -179,7 +187,42 @@ def old_sections(ctx: Context):
             (f"Teksten viser til personopplysningsloven {old} i loven av 2000, som er opphevet.",
              f"The text cites personopplysningsloven {old} of the repealed Act of 2000."),
             (f"Vis til personvernforordningen i stedet ({today_nb}).",
-             f"Cite the GDPR instead ({today_en})."))
+             f"Cite the GDPR instead ({today_en})."),
+            fix=text_edit(ctx.reg, loc, OLD_SECTION_FIX))
+
+
+# The 2000 Act's sections that have one provision of the GDPR in their place. § 18 first paragraph (general
+# information to anyone who asks) has none: cited in brackets, the citation is dropped (it only supported the
+# sentence); cited in the sentence itself, the text needs the organisation's own words, so there is no fix.
+OLD_SECTION_IN_FORCE = {"18-2": 15, "19": 13, "20": 14, "27": 16, "28": 17}
+_OLD_SECTION = (r"personopplysningslov(?:en|ens)?\s*§+\s*(18|19|20|27|28)\b"
+                r"(?:\s*,?\s*(?:(1|2)\.|(første|andre|first|second))\s*(?:ledd|paragraph))?")
+_ORDINAL = {"første": "1", "first": "1", "andre": "2", "second": "2"}
+
+
+def _section_in_force(m: re.Match) -> int | None:
+    section, paragraph = m.group(1), m.group(2) or _ORDINAL.get((m.group(3) or "").lower())
+    return OLD_SECTION_IN_FORCE.get(section if section != "18" else f"18-{paragraph}")
+
+
+def _old_section_fix(text: str, lang: str) -> str:
+    def bracketed(m: re.Match) -> str:
+        article = _section_in_force(m)
+        if article is None:
+            return ""
+        return f" ({'personvernforordningen artikkel' if lang == 'nb' else 'GDPR Article'} {article})"
+
+    def inline(m: re.Match) -> str:
+        article = _section_in_force(m)
+        if article is None:
+            return m.group(0)
+        return f"{'personvernforordningen artikkel' if lang == 'nb' else 'GDPR Article'} {article}"
+
+    text = re.sub(r"\s*\(\s*" + _OLD_SECTION + r"\s*\)", bracketed, text, flags=re.I)
+    return re.sub(_OLD_SECTION, inline, text, flags=re.I)
+
+
+OLD_SECTION_FIX = _old_section_fix
 
 
 OLD_CAMERA_RE = re.compile(r"personopplysningsforskriften\s*(?:kap(?:ittel)?\.?\s*[89]\b|§\s*[89]-)|"
@@ -227,7 +270,17 @@ def old_cookie_rule(ctx: Context):
             ("Vis til den nye ekomloven (lov 2024, i kraft 1. januar 2025). Bestemmelsen omtales ofte som § 3-15, "
              "men nummeret er ikke bekreftet mot Lovdata; kontroller før dere skriver det.",
              "Cite the new Electronic Communications Act (2024, in force 1 January 2025). Its cookie provision is "
-             "often cited as § 3-15, but the number is not confirmed against Lovdata; check before writing it."))
+             "often cited as § 3-15, but the number is not confirmed against Lovdata; check before writing it."),
+            fix=text_edit(ctx.reg, loc, OLD_EKOM_FIX))
+
+
+# The Act in force is cited by its name and year, as the notice does, not by a section number that is not
+# confirmed (legal-rules NO-EKOM-2).
+OLD_EKOM_FIX = regex_substitute(
+    re.compile(r"(?:(?:ekomlov(?:en|a)|(?:the\s+)?electronic\s+communications\s+act|lov\s+om\s+elektronisk\s+"
+               r"kommunikasjon)\s*[-–]?\s*)?§\s*2-7\s*b\b", re.I),
+    lambda m, lang: ("ekomloven (lov om elektronisk kommunikasjon av 2024)" if lang == "nb"
+                     else "the Electronic Communications Act of 2024 (ekomloven)"))
 
 
 BROWSER_CONSENT_RE = re.compile(
@@ -329,6 +382,7 @@ def datatilsynet_address(ctx: Context):
              "also complain in the country where they live or work (Article 77)."))
     for loc, _ in _scan(ctx, ("tollbugat",), OLD_DT_RE):
         complaint = loc[:2] == ("rights", "complaint_address")
+        fix = (Edit(loc[:2], REMOVE),) if complaint else text_edit(ctx.reg, loc, OLD_DT_FIX)
         yield ctx.finding(
             loc[:2] if complaint else loc,
             ("«Tollbugata 3» er Datatilsynets gamle adresse.", '"Tollbugata 3" is Datatilsynet\'s former address.'),
@@ -336,7 +390,11 @@ def datatilsynet_address(ctx: Context):
              "La complaint_address stå tom, så bruker erklæringen gjeldende adresse.",
              "Datatilsynet: Postboks 458 Sentrum, 0105 Oslo (visits: Trelastgata 3, 0191 Oslo), www.datatilsynet.no. "
              "Leave complaint_address empty and the notice uses the current address."),
-            severity="error" if complaint else "warning")
+            severity="error" if complaint else "warning", fix=fix)
+
+
+OLD_DT_FIX = regex_substitute(re.compile(r"tollbugat(?:a|en)\s*3(?:\s*,\s*0152\s*oslo)?", re.I),
+                              lambda m, lang: "Postboks 458 Sentrum, 0105 Oslo")
 
 
 CHILD_16_RE = re.compile(r"(?<![\d,.])16\s*(?:år|years?)\b|under\s*16\b")
