@@ -85,6 +85,20 @@ def test_access_and_erase_from_the_command_line_exit_0_1_2(small_shop):
     assert again.returncode == 0 and "Verified: nothing of the person remain" in again.stdout, again.stdout
 
 
+def test_the_guard_refuses_a_large_plan_with_exit_1_until_confirmed(small_shop):
+    url, folder = small_shop
+    (folder / "small.yaml").write_text("limits: {max_rows: 2}\n" + MAP)
+    common = ["--map", str(folder / "small.yaml"), "--identity", f"email={KARI['email']}", "--hash-key-file", str(folder / "key"), "--format", "json"]
+    refused = personvern("erase", url, *common)
+    assert refused.returncode == 1 and "--confirm-large" in refused.stderr and "Traceback" not in refused.stderr
+    report = json.loads(refused.stdout)
+    assert report["refused"] == "confirmation" and report["plan"]["touched"] == 3 and report["verified"] is False
+    assert json.loads(personvern("access", url, *common[:4], "--format", "json").stdout)["counts"] == {"accounts": 1, "orders": 2}
+    done = json.loads(personvern("erase", url, *common, "--confirm-large").stdout)
+    assert done["plan"]["tables"] == {"accounts": {"mask": 1}, "orders": {"delete": 1, "held": 1}}
+    assert done["tables"]["orders"] == {"found": 2, "deleted": 1, "held": 1}
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

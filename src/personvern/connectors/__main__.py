@@ -66,12 +66,16 @@ def main(argv: list[str] | None = None, prog: str = "python -m personvern.connec
     wipe = commands.add_parser("erase", help="erase a person, then search for what remains")
     _request_arguments(wipe)
     wipe.add_argument("--dry-run", action="store_true", help="show the plan and what would remain; change nothing")
+    wipe.add_argument("--confirm-large", action="store_true", help="carry out a plan larger than the map's limits.max_rows")
     wipe.add_argument("--whole-database", action="store_true", help="search every table's text for what remains, not only the map's")
     wipe.add_argument("--hash-key-file", type=Path, help="the key for keyed_hash masks (a file holding it)")
     args = parser.parse_args(argv)
     if args.command in ("access", "erase"):
         try:
             return run_request(args)
+        except execute.ErasureRefused as exc:  # the guard, before any write: not bad input
+            _print_refusal(exc, args.format)
+            return 1
         except ConnectorError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
@@ -116,7 +120,8 @@ def run_request(args: argparse.Namespace) -> int:
             _print_access(found, where, args.format)
             return 0
         result = execute.erase(
-            engine, datamap, identity, hash_key=hash_key, dry_run=args.dry_run, whole_database=args.whole_database
+            engine, datamap, identity, hash_key=hash_key, dry_run=args.dry_run, confirm_large=args.confirm_large,
+            whole_database=args.whole_database,
         )
         _print_erasure(result, where, args.format)
         return 0 if result.verified else 1
@@ -126,7 +131,8 @@ def run_request(args: argparse.Namespace) -> int:
 
 def _print_access(found: execute.AccessResult, where: str, form: str) -> None:
     if form == "json":
-        json.dump({"counts": found.counts, "rows": found.rows, "queries": found.queries, "seconds": round(found.seconds, 4)},
+        json.dump({"counts": found.counts, "rows": found.rows, "context": found.context, "queries": found.queries,
+                   "seconds": round(found.seconds, 4)},
                   sys.stdout, ensure_ascii=False, indent=1, default=str)
         sys.stdout.write("\n")
         return
@@ -139,7 +145,37 @@ def _print_access(found: execute.AccessResult, where: str, form: str) -> None:
         print("The rows themselves: --format json.")
 
 
-COUNTS = ("found", "deleted", "masked", "held", "kept_referenced", "skipped_restricted")
+PLAN_COLUMNS = ("delete", "mask", "kept_referenced", "held", "restricted", "dependent_kept", "dependent_deleted", "reference")
+
+
+def _print_plan(plan: execute.ErasurePlan, verb: str) -> None:
+    tables = {name: t.counts() for name, t in plan.tables.items() if t.counts()}
+    if not tables:
+        print("  no rows of the person found")
+        return
+    shown = [c for c in PLAN_COLUMNS if any(c in counts for counts in tables.values())]
+    width = max(len(name) for name in tables) + 2
+    print("  " + "table".ljust(width) + "  ".join(c.replace("_", " ") for c in shown))
+    for name, counts in tables.items():
+        print("  " + name.ljust(width) + "  ".join(str(counts.get(c, 0)).rjust(len(c)) for c in shown))
+    print(f"  {plan.touched} rows {verb} (the map's limit without --confirm-large: {plan.max_rows})")
+
+
+def _print_refusal(refused: execute.ErasureRefused, form: str) -> None:
+    if form == "json":
+        out = {
+            "refused": refused.reason,
+            "collateral": [{"table": c.table, "rows": c.count, "why": c.why} for c in refused.collateral],
+            "plan": refused.plan.summary(),
+            "verified": False,
+        }
+        json.dump(out, sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+    else:
+        print("Plan that was refused:")
+        _print_plan(refused.plan, "to change")
+    hint = " (on the command line: --confirm-large)" if refused.reason == "confirmation" else ""
+    print(f"error: {refused}{hint}", file=sys.stderr)
 
 
 def _print_erasure(result: execute.EraseResult, where: str, form: str) -> None:
@@ -148,6 +184,7 @@ def _print_erasure(result: execute.EraseResult, where: str, form: str) -> None:
         out = {
             "dry_run": result.dry_run,
             "verified": result.verified,
+            "plan": result.plan.summary() if result.plan else None,
             "tables": result.counts,
             "unmasked": result.verification.unmasked_rows if result.verification else {},
             "residue": residue.as_dict() if residue else None,
@@ -158,14 +195,8 @@ def _print_erasure(result: execute.EraseResult, where: str, form: str) -> None:
         sys.stdout.write("\n")
         return
     print(f"Erasure in {where}" + (": dry run, nothing was changed" if result.dry_run else ""))
-    rows = [t for t in result.tables if t.found]
-    if rows:
-        width = max(len(t.table) for t in rows) + 2
-        print("  " + "table".ljust(width) + "  ".join(c.replace("_", " ") for c in COUNTS))
-        for t in rows:
-            print("  " + t.table.ljust(width) + "  ".join(str(getattr(t, c)).rjust(len(c)) for c in COUNTS))
-    else:
-        print("  no rows of the person found")
+    if result.plan is not None:
+        _print_plan(result.plan, "would change" if result.dry_run else "changed")
     if result.verification and result.verification.unmasked_rows:
         for place, n in result.verification.unmasked_rows.items():
             print(f"  masks did not take in {place}: {n} rows")
