@@ -24,7 +24,7 @@ def test_discovery_finds_every_personal_column_of_the_shop(readonly_engine):
     truth = {(t, c) for t, spec in load_datamap_file(DATAMAP).tables.items() for c in spec.columns}
     calls = []
     result = discover(engine, progress=lambda done, total, table: calls.append((done, total)))
-    proposed = result.proposed_columns()
+    proposed = result.personal_columns()
     precision, recall = precision_recall(proposed, truth)
 
     assert recall == 1.0, f"missed: {sorted(truth - proposed)}"
@@ -57,7 +57,7 @@ def test_wide_schema_of_100_tables(db_url):
     engine = make_engine(db_url)
     result = discover(engine)
     engine.dispose()
-    proposed = result.proposed_columns()
+    proposed = result.personal_columns()
     precision, recall = precision_recall(proposed, truth)
     assert result.tables_scanned == 100
     assert recall == 1.0, sorted(truth - proposed)[:5]

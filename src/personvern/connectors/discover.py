@@ -1,36 +1,89 @@
-"""Discovery: scan a database's names, types and a bounded sample of values, and propose
-a dataset map with a confidence and the evidence for every column it flags.
+"""Discovery: scan a database's names, types, foreign keys and a bounded sample of values,
+and propose a dataset map with a confidence and the evidence for every column it flags.
 
-Sampled values live only inside `_scan_column` while they are counted; findings carry
-counts ("87 of 100 sampled values are valid e-mail addresses"), never a value."""
+A column's name proposes a kind; its sampled values confirm or contradict it; the table
+it stands in decides the rest. Tables are read in three roles:
+- person tables hold identity values (valid e-mail addresses of persons, user names,
+  fødselsnumre); tables that hang below them by foreign keys, and parents only their rows
+  point at (an order's own billing address), are theirs;
+- lookup tables (countries, sites, groups, queues: referenced by many rows, few rows, no
+  identity) are proposed as `role: reference` and none of their columns is flagged;
+- the rest is context: words like `name`, `title` or `notes` count there only when the
+  values themselves hold identity values.
+A foreign key from a person's row to a person who is not its owner (a staff author, an
+assignee) is proposed as `ignore`, a second key to the same table as `reference`.
+
+Sampling is ordered by primary key, so two runs and two backends see the same rows and
+give the same output. Sampled values live only inside `discover` while they are counted;
+findings carry counts ("87 of 100 sampled values are valid e-mail addresses"), never a
+value. Proposed masks fit the schema: NULL only where the column allows it, a keyed hash
+where the value must stay unique, a fixed value within the column's length elsewhere;
+account tables are deactivated (is_active false, an unusable password)."""
 
 from __future__ import annotations
 
-import ipaddress
+import json
 import re
 import time
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-import phonenumbers
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
-from stdnum.no import fodselsnummer, orgnr
 
-from personvern.connectors.datamap import ColumnErasure, ColumnSpec, DataMap, TableSpec, dump_datamap
+from personvern.connectors import recognise
+from personvern.connectors.datamap import (
+    ColumnErasure,
+    ColumnSpec,
+    DataMap,
+    TableSpec,
+    dump_datamap,
+    fk_name,
+    in_unique_constraint,
+    mask_problems,
+)
 from personvern.connectors.engine import ConnectorError, _short, make_engine, reflect
 
 PROPOSE_FROM = 0.5  # findings below this confidence are shown but left out of the proposal
+EXACT_SHARE = 0.8  # share of sampled values an exact check must pass for the column to be of that kind
+LOOKUP_FAN_IN = 3  # a lookup row is pointed at by at least this many rows on average
+OWN_PARENT_SHARE = 0.95  # an owned parent: (nearly) every referencing row points at a parent of its own
+ACTOR_SHARE = 0.2  # a key whose rows name few distinct persons (a staff member per hundred notes)
 
 
 @dataclass(frozen=True)
 class Kind:
     name: str
     category: str
-    identity: str | None
-    personal: bool
-    name_pattern: re.Pattern | None
+    identity: str | None = None
+    personal: bool = True
+
+
+KINDS = {
+    k.name: k
+    for k in (
+        Kind("email", "contact.email", "email"),
+        Kind("phone", "contact.phone", "phone"),
+        Kind("fodselsnummer", "identifier.national_id", "fodselsnummer"),
+        Kind("customer_number", "identifier.customer_number", "customer_number"),
+        Kind("username", "identifier.username", "username"),
+        Kind("orgnr", "identifier.organisation_number", None, False),
+        Kind("ip_address", "online.ip_address"),
+        Kind("session", "online.session"),
+        Kind("homepage", "online.homepage"),
+        Kind("search_query", "online.search_query"),
+        Kind("password", "account.credential"),
+        Kind("card", "payment.card"),
+        Kind("bank_account", "payment.bank_account"),
+        Kind("iban", "payment.bank_account"),
+        Kind("name", "name"),
+        Kind("address", "contact.address"),
+        Kind("date_of_birth", "date_of_birth"),
+        Kind("free_text", "free_text"),
+    )
+}
 
 
 def _words(*alternatives: str) -> re.Pattern:
@@ -38,39 +91,46 @@ def _words(*alternatives: str) -> re.Pattern:
     return re.compile(r"(?:^|_)(?:" + "|".join(alternatives) + r")(?:$|_)")
 
 
-KINDS = {
-    k.name: k
-    for k in (
-        Kind("email", "contact.email", "email", True, _words("e?_?mail", "email_address", "epost", "e_post", "mailadresse")),
-        Kind("phone", "contact.phone", "phone", True, _words("phone", "phone_number", "telefon", "telefonnummer", "tlf", "mobil", "mobile", "mobilnummer", "caller_number", "msisdn", "cell")),
-        Kind("fodselsnummer", "identifier.national_id", "fodselsnummer", True, _words("fodselsnummer", "fødselsnummer", "fnr", "personnummer", "ssn", "national_id", "d_nummer", "dnummer", "pnr")),
-        Kind("customer_number", "identifier.customer_number", "customer_number", True, _words("customer_number", "customer_no", "kundenummer", "kundenr", "kunde_nr", "member_number", "medlemsnummer")),
-        Kind("orgnr", "identifier.organisation_number", None, False, _words("orgnr", "org_nr", "organisasjonsnummer", "org_number", "organization_number", "organisation_number")),
-        Kind("ip_address", "online.ip_address", None, True, _words("ip", "ip_address", "ipaddr", "ip_adresse", "remote_addr", "client_ip")),
-        Kind("name", "name", None, True, _words("name", "navn", "fornavn", "etternavn", "first_name", "last_name", "full_name", "surname", "given_name", "family_name", "firstname", "lastname", "fullname", "kontaktperson", "contact_person")),
-        Kind("address", "contact.address", None, True, _words("address", "adresse", "street", "gate", "gateadresse", "postcode", "post_code", "postnr", "postnummer", "zip", "zipcode", "postal_code", "city", "poststed", "town", "street_address")),
-        Kind("date_of_birth", "date_of_birth", None, True, _words("birth", "birth_date", "date_of_birth", "birthdate", "birthday", "dob", "fodselsdato", "fødselsdato", "fodt", "født")),
-        Kind("free_text", "free_text", None, True, _words("body", "notes?", "comments?", "kommentar", "melding", "message", "beskrivelse", "fritekst", "cover_letter", "letter", "soknad", "søknad", "cv", "remarks?", "merknad")),
-    )
-}
+# Names that say what a column holds, wherever it stands.
+SPECIFIC_NAMES: tuple[tuple[str, re.Pattern], ...] = (
+    ("session", _words("session_key", "session_data", "session_id", "sessionid")),
+    ("password", _words("password", "passwd", "password_hash", "passord")),
+    ("username", _words("username", "user_name", "brukernavn", "login_name")),
+    ("email", _words("e?_?mail", "email_address", "epost", "e_post", "mailadresse")),
+    ("phone", _words("phone", "phone_number", "telefon", "telefonnummer", "tlf", "mobil", "mobile", "mobilnummer", "caller_number", "msisdn", "cell")),
+    ("fodselsnummer", _words("fodselsnummer", "fødselsnummer", "fnr", "personnummer", "ssn", "national_id", "d_nummer", "dnummer", "pnr")),
+    ("customer_number", _words("customer_number", "customer_no", "kundenummer", "kundenr", "kunde_nr", "member_number", "medlemsnummer")),
+    ("orgnr", _words("orgnr", "org_nr", "organisasjonsnummer", "org_number", "organization_number", "organisation_number")),
+    ("ip_address", _words("ip", "ip_address", "ipaddr", "ip_adresse", "remote_addr", "client_ip")),
+    ("card", _words("card_number", "cardnumber", "kortnummer", "pan", "cc_number", "credit_card")),
+    ("bank_account", _words("kontonummer", "kontonr", "account_number", "bank_account", "iban")),
+    ("homepage", _words("homepage", "home_page", "website", "web_site", "hjemmeside")),
+    ("search_query", _words("query", "search_query", "search_term", "search_terms", "sokeord", "søkeord", "q")),
+    ("person_name", _words("fornavn", "etternavn", "first_name", "last_name", "full_name", "surname", "given_name", "family_name", "firstname", "lastname", "fullname", "kontaktperson", "contact_person", "middle_name")),
+    ("date_of_birth", _words("birth", "birth_date", "date_of_birth", "birthdate", "birthday", "dob", "fodselsdato", "fødselsdato", "fodt", "født")),
+)
+ADDRESS_NAMES = _words("address", "adresse", "street", "gate", "gateadresse", "postcode", "post_code", "postnr", "postnummer", "zip", "zipcode", "postal_code", "city", "poststed", "town", "street_address", r"address_line\d*", r"addr\d*")
+# In a table of addresses these are parts of an address (or of the addressee's name).
+ADDRESS_PARTS = _words(r"line\d+", "state", "region", "county", "province", "fylke", "kommune", "district", "search_text", "hash")
+HONORIFIC = _words("title", "salutation", "tittel")
+# Words that call a column a name or free text without saying it is a person's.
+GENERIC_NAME = _words("name", "navn")
+FREE_TEXT_NAMES = _words(
+    "body", "body_text", "body_html", "notes?", "comments?", "kommentar", "melding", "message", "beskrivelse", "description",
+    "fritekst", "cover_letter", "letter", "soknad", "søknad", "cv", "remarks?", "merknad", "resolution", "title", "subject",
+    "heading", "emne", "tittel", "text",
+)
+EXPIRY = _words("expiry", "expiry_date", "expires", "exp", "exp_date", "valid_thru", "utlop", "utløp")
+CARD_REFERENCE = _words("reference", "token", "ref")
 # Names that contain a personal-data word but describe a thing, not a person.
 NOT_PERSONAL = _words(
-    "product", "item", "file", "camera", "company", "firma", "host", "hostname", "table", "column", "category",
-    "brand", "sku", "position", "title", "agent", "agent_code", "domain", "country", "status", "subject", "purpose",
-    "seller", "shop", "store", "path", "url", "template", "display", "event", "type",
+    "product", "item", "file", "camera", "company", "firma", "host", "hostname", "table", "column", "category", "brand",
+    "sku", "position", "agent", "agent_code", "domain", "country", "status", "purpose", "seller", "shop", "store",
+    "path", "url", "template", "display", "event", "type", "partner", "offer", "voucher", "code", "slug", "id", "uuid",
+    "token", "key", "box", "imap", "folder", "dir", "permission", "proxy", "mime", "content_type", "model", "app_label",
 )
-
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.I)
-EMAIL_IN_TEXT = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]{2,}")
-PHONE_SHAPE = re.compile(r"^\+?[\d\s().-]{8,20}$")
-PHONE_IN_TEXT = re.compile(r"(?:\+47[\s-]?)?(?<!\d)[49]\d{2}[\s-]?\d{2}[\s-]?\d{3}(?!\d)")
-DIGITS_11 = re.compile(r"^\d{6}\s?\d{5}$")
-FNR_IN_TEXT = re.compile(r"(?<!\d)\d{6}\s?\d{5}(?!\d)")
-DIGITS_9 = re.compile(r"^\d{3}\s?\d{3}\s?\d{3}$")
-IP_SHAPE = re.compile(r"^[0-9a-f:.]{3,45}$", re.I)
-STREET_RE = re.compile(r"\b[\wæøåÆØÅ.-]+(?:gata|gate|gaten|veien|vegen|vei|veg|allé|alle|plass|stien|bakken|svingen|lia)\s+\d+", re.I)
-POSTCODE_CITY = re.compile(r"\b\d{4}\s+[A-ZÆØÅ][\wæøåÆØÅ-]+")
-PERSON_NAME = re.compile(r"^[A-ZÆØÅ][a-zæøåéü'-]+(?:[ -][A-ZÆØÅ][a-zæøåéü'-]+){0,3}$")
+ACCOUNT_FLAG = ("is_active", "active", "enabled", "is_enabled")
+STAFF_FLAG = ("is_staff", "is_superuser", "staff", "is_admin", "superuser")
 
 
 @dataclass
@@ -92,144 +152,344 @@ class DiscoveryResult:
     tables_scanned: int
     columns_scanned: int
     seconds: float
+    roles: dict[str, str] = field(default_factory=dict)  # table -> person | owned | reference
 
     def proposed_columns(self) -> set[tuple[str, str]]:
+        """Every column the proposal names (personal data, and the account flags it deactivates)."""
         return {(t, c) for t, spec in self.proposal.tables.items() for c in spec.columns}
+
+    def personal_columns(self) -> set[tuple[str, str]]:
+        """The columns discovery says hold personal data (what precision and recall measure)."""
+        return {(f.table, f.column) for f in self.findings if f.personal and f.confidence >= PROPOSE_FROM}
 
     def yaml(self) -> str:
         lines = ["# Proposed by `personvern discover`: review every entry before use.", "# Evidence (counts over a bounded sample; no value was kept):"]
         for f in sorted(self.findings, key=lambda f: (f.table, f.column)):
             mark = "" if f.confidence >= PROPOSE_FROM else " (not proposed)"
             lines.append(f"#   {f.table}.{f.column}: {f.kind} {f.confidence:.2f}{mark}: {'; '.join(f.evidence)}")
+        if self.roles:
+            lines.append("# Tables: " + "; ".join(f"{role}: {', '.join(sorted(t for t, r in self.roles.items() if r == role))}" for role in ("person", "owned", "reference") if role in self.roles.values()))
         return "\n".join(lines) + "\n" + dump_datamap(self.proposal)
 
 
-# ------------------------------------------------------------ value checks
+# ------------------------------------------------------------------ sampling
 
 
-def _is_email(v: str) -> bool:
-    return len(v) <= 254 and bool(EMAIL_RE.match(v))
+@dataclass
+class _Table:
+    """One table's sample: the rows (ordered by primary key) and whether that was all of it."""
 
+    table: sa.Table
+    rows: list[dict]
+    complete: bool
 
-def _is_phone(v: str) -> bool:
-    if not PHONE_SHAPE.match(v):
-        return False
-    try:
-        return phonenumbers.is_valid_number(phonenumbers.parse(v, "NO"))
-    except phonenumbers.NumberParseException:
-        return False
-
-
-def _is_fnr(v: str) -> bool:
-    return bool(DIGITS_11.match(v)) and fodselsnummer.is_valid(v)
-
-
-def _is_orgnr(v: str) -> bool:
-    return bool(DIGITS_9.match(v)) and orgnr.is_valid(v)
-
-
-def _is_ip(v: str) -> bool:
-    if not IP_SHAPE.match(v) or ("." not in v and ":" not in v):
-        return False
-    try:
-        ipaddress.ip_address(v)
-        return True
-    except ValueError:
-        return False
-
-
-def _is_address(v: str) -> bool:
-    return bool(STREET_RE.search(v) or POSTCODE_CITY.search(v))
-
-
-def _is_person_name(v: str) -> bool:
-    return bool(PERSON_NAME.match(v.strip()))
-
-
-VALUE_CHECKS: dict[str, tuple[Callable[[str], bool], str]] = {
-    "email": (_is_email, "valid e-mail addresses"),
-    "fodselsnummer": (_is_fnr, "valid fødselsnumre or D-numbers (check digits)"),
-    "orgnr": (_is_orgnr, "valid organisation numbers (check digit)"),
-    "phone": (_is_phone, "valid phone numbers"),
-    "ip_address": (_is_ip, "IP addresses"),
-    "address": (_is_address, "shaped like Norwegian street addresses or postcode and town"),
-    "name": (_is_person_name, "shaped like a person's full name"),
-}
-# Kinds whose check is exact (check digits, syntax): values that fail it contradict the name.
-# Names and address parts have no such check ("Oslo", "0150"), so their name decides.
-PRECISE = {"email", "fodselsnummer", "orgnr", "phone", "ip_address"}
-TEXT_CONTENT = (("an e-mail address", EMAIL_IN_TEXT), ("a phone number", PHONE_IN_TEXT), ("an 11-digit number", FNR_IN_TEXT))
-
-
-# ------------------------------------------------------------------ scanning
-
-
-def _name_kind(column: str) -> Kind | None:
-    name = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", column).lower()
-    for kind in KINDS.values():
-        if kind.name_pattern and kind.name_pattern.search(name):
-            if kind.name in ("name", "address", "free_text", "email", "phone") and NOT_PERSONAL.search(name):
-                continue
-            return kind
-    return None
+    def values(self, column: str) -> list:
+        return [row[column] for row in self.rows]
 
 
 def _is_text(column: sa.Column) -> bool:
     return isinstance(column.type, (sa.String, sa.Text, sa.Enum)) or column.type.__class__.__name__.upper() in ("JSON", "CITEXT", "INET")
 
 
-def _scan_column(table: str, column: sa.Column, values: Sequence) -> ColumnFinding | None:
-    """Name and sampled values of one column -> a finding (or None). The values are only counted."""
-    by_name = _name_kind(column.name)
-    if isinstance(column.type, (sa.Date, sa.DateTime)):
-        if by_name and by_name.name == "date_of_birth":
-            return ColumnFinding(table, column.name, "date_of_birth", "date_of_birth", None, True, 0.9, [f"column name '{column.name}' means date of birth", "date type"])
+def _is_date(column: sa.Column) -> bool:
+    return isinstance(column.type, (sa.Date, sa.DateTime))
+
+
+def _sample(conn: Connection, table: sa.Table, size: int) -> _Table:
+    keys = {c.parent.name for c in table.foreign_keys}
+    flags = [c for c in table.columns if c.name in STAFF_FLAG + ACCOUNT_FLAG]
+    wanted = [c for c in table.columns if _is_text(c) or _is_date(c) or c.name in keys or c.primary_key] + flags
+    wanted = list(dict.fromkeys(wanted))
+    order = list(table.primary_key.columns) or [c for c in wanted if _is_text(c)] or wanted
+    rows = [dict(row._mapping) for row in conn.execute(sa.select(*wanted).order_by(*order).limit(size))] if wanted else []
+    return _Table(table, rows, len(rows) < size)
+
+
+# ------------------------------------------------------------ table roles
+
+
+@dataclass
+class _Key:
+    """A foreign key as sampled: how many rows set it, how many distinct parents they name."""
+
+    child: str
+    columns: tuple[str, ...]
+    parent: str
+    set_rows: int
+    distinct: int
+    staff_share: float | None = None
+
+    @property
+    def name(self) -> str:
+        return fk_name(self.columns)
+
+
+def _keys(metadata: sa.MetaData, samples: dict[str, _Table]) -> list[_Key]:
+    found = []
+    for name, sample in samples.items():
+        for fk in sorted(sample.table.foreign_key_constraints, key=lambda fk: [c.name for c in fk.columns]):
+            columns = tuple(c.name for c in fk.columns)
+            values = [tuple(row[c] for c in columns) for row in sample.rows]
+            values = [v for v in values if all(part is not None for part in v)]
+            found.append(_Key(name, columns, fk.referred_table.name, len(values), len(set(values))))
+    return found
+
+
+def _staff_share(conn: Connection, metadata: sa.MetaData, key: _Key, samples: dict[str, _Table]) -> float | None:
+    """Of the persons a key's sampled rows name, the share marked as staff (None: no such flag)."""
+    parent = metadata.tables[key.parent]
+    flags = [parent.c[name] for name in STAFF_FLAG if name in parent.c]
+    pk = list(parent.primary_key.columns)
+    if not flags or len(pk) != 1 or len(key.columns) != 1:
+        return None
+    named = sorted({row[key.columns[0]] for row in samples[key.child].rows if row[key.columns[0]] is not None}, key=str)
+    if not named:
+        return None
+    staff = conn.execute(sa.select(sa.func.count()).select_from(parent).where(pk[0].in_(named), sa.or_(*(flag == sa.true() for flag in flags)))).scalar_one()
+    return staff / len(named)
+
+
+def _roles(
+    samples: dict[str, _Table], keys: list[_Key], persons: set[str]
+) -> tuple[dict[str, str], dict[tuple[str, str], str]]:
+    """Each table's role (person, owned, reference) and the marks of the keys that are not
+    ownership (ignore: a person who is not the owner; reference: another row of the same
+    kind, such as a merged-into or depends-on ticket)."""
+    marks: dict[tuple[str, str], str] = {}
+    for key in keys:
+        if key.parent in persons and _is_actor(key, keys, persons):
+            marks[key.child, key.name] = "ignore"
+    by_pair: dict[tuple[str, str], list[_Key]] = defaultdict(list)
+    for key in keys:
+        if (key.child, key.name) not in marks:
+            by_pair[key.child, key.parent].append(key)
+    for (child, parent), group in by_pair.items():
+        if child == parent:
+            owners: list[_Key] = []
+        else:  # of two keys to one table, the one named after it is the owner (ticket_id, not depends_on_id)
+            owners = [k for k in group if k.columns[0].removesuffix("_id") in parent] or group[:1]
+        for key in group:
+            if key not in owners[:1]:
+                marks[key.child, key.name] = "reference"
+    roles = {name: "person" for name in persons}
+    changed = True
+    while changed:
+        changed = False
+        for key in keys:
+            if (key.child, key.name) in marks:
+                continue
+            used = key.set_rows > 0 or not samples[key.child].rows  # an empty table is read by its schema
+            if used and roles.get(key.parent) in ("person", "owned") and key.child not in roles:
+                roles[key.child] = "owned"  # a row below a person's row is hers
+                changed = True
+            elif roles.get(key.child) in ("person", "owned") and key.parent not in roles and key.set_rows and key.distinct >= OWN_PARENT_SHARE * key.set_rows:
+                roles[key.parent] = "owned"  # a parent that only her row points at (her billing address)
+                changed = True
+    incoming: dict[str, list[_Key]] = defaultdict(list)
+    for key in keys:
+        if key.child != key.parent:
+            incoming[key.parent].append(key)
+    for name, sample in samples.items():
+        refs = incoming.get(name, [])
+        set_rows = sum(k.set_rows for k in refs)
+        distinct = max((k.distinct for k in refs), default=0)
+        if name not in roles and sample.complete and distinct and set_rows / distinct >= LOOKUP_FAN_IN:
+            roles[name] = "reference"  # a lookup: few rows, each named by many
+    for key in keys:
+        if roles.get(key.parent) == "reference":
+            marks.pop((key.child, key.name), None)  # the walk treats keys into lookups as references anyway
+    return roles, marks
+
+
+def _is_actor(key: _Key, keys: list[_Key], persons: set[str]) -> bool:
+    """The key names a person who acts on the row (a staff author, an assignee), not its owner."""
+    if key.staff_share is not None:
+        return key.staff_share >= 0.5
+    others = [k for k in keys if k.child == key.child and k is not key]
+    has_owner = key.child in persons or any(k.parent in persons or k.parent != key.child for k in others)
+    return has_owner and key.set_rows >= 10 and key.distinct <= ACTOR_SHARE * key.set_rows
+
+
+# ------------------------------------------------------------ column findings
+
+
+def _snake(column: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", column).lower()
+
+
+def _specific(name: str) -> str | None:
+    for kind, pattern in SPECIFIC_NAMES:
+        if pattern.search(name):
+            if kind in ("email", "phone", "person_name") and NOT_PERSONAL.search(name) and not name.endswith(("email", "phone")):
+                continue
+            return kind
+    return None
+
+
+def _is_address_table(table: sa.Table) -> bool:
+    names = [_snake(c.name) for c in table.columns]
+    return sum(1 for n in names if ADDRESS_NAMES.search(n) or re.fullmatch(r"(address_)?line\d+", n)) >= 2
+
+
+@dataclass
+class _Context:
+    role: str | None  # person | owned | reference | None
+    linked: bool  # the table holds rows about persons (its role, or a key to a person table)
+    address_table: bool
+    card_table: bool
+    person_names: frozenset[str]  # capitalised words sampled from person tables' name columns
+    shared_values: frozenset[str]  # text sampled from tables that are no person's (products, partners)
+
+
+def _finding(table: str, column: str, kind: str, confidence: float, evidence: list[str], identity: bool = False) -> ColumnFinding:
+    k = KINDS[kind]
+    return ColumnFinding(table, column, kind, k.category, k.identity if identity else None, k.personal, confidence, evidence)
+
+
+def _is_json(value: str) -> bool:
+    if not value.startswith(("[", "{")):
+        return False
+    try:
+        json.loads(value)
+        return True
+    except ValueError:
+        return False
+
+
+def _share(values: list[str], check: Callable[[str], bool]) -> int:
+    return sum(1 for v in values if check(v))
+
+
+def _scan(table: str, column: sa.Column, raw: Sequence, ctx: _Context) -> ColumnFinding | None:
+    """Name, sampled values and the table's role -> a finding (or None). Values are only counted."""
+    name = _snake(column.name)
+    specific = _specific(name)
+    rows = len(raw)
+    values = [str(v).strip() for v in raw if v is not None and str(v).strip()]
+    n = len(values)
+    said = f"column name '{column.name}'"
+    if _is_date(column):
+        if specific == "date_of_birth":
+            return _finding(table, column.name, "date_of_birth", 0.9, [f"{said} means date of birth", "date type"])
+        if ctx.card_table and EXPIRY.search(name):
+            return _finding(table, column.name, "card", 0.85, [f"{said} is the expiry date in a table of payment cards"])
         return None
     if not _is_text(column):
         return None
-    sample = [str(v) for v in values if v is not None and str(v).strip()]
-    n = len(sample)
-    evidence: list[str] = []
-    best: tuple[str, float] | None = None
-    if n:
-        for kind_name, (check, description) in VALUE_CHECKS.items():
-            if kind_name == "name" and (by_name is None or by_name.name != "name"):
-                continue  # capitalised words are names only when the column says so
-            hits = sum(1 for v in sample if check(v))
-            if hits and (best is None or hits / n > best[1]):
-                best = (kind_name, hits / n)
-                best_text = f"{hits} of {n} sampled values are {description}"
-        if best:
-            evidence.append(best_text)
-    long_text = n and sum(len(v) for v in sample) / n >= 40 and sum(" " in v for v in sample) / n > 0.8
-    if by_name:
-        evidence.insert(0, f"column name '{column.name}' suggests {by_name.name.replace('_', ' ')}")
-    if by_name and by_name.name in ("free_text",) or (not best and long_text and by_name is None):
-        kind = KINDS["free_text"]
-        if n:
-            for what, pattern in TEXT_CONTENT:
-                hits = sum(1 for v in sample if pattern.search(v))
-                if hits:
-                    evidence.append(f"{hits} of {n} sampled values contain {what}")
-        if by_name:
-            confidence = 0.8 if long_text or not n else 0.6
-        else:
-            confidence = 0.7 if len(evidence) > 0 else 0.45
-            evidence.insert(0, f"free text (average {sum(len(v) for v in sample) // n} characters)")
-        return ColumnFinding(table, column.name, kind.name, kind.category, None, True, confidence, evidence)
-    if best and best[1] >= 0.3:
-        kind = KINDS[best[0]]
-        agrees = by_name is not None and by_name.name == kind.name
-        confidence = 0.95 if agrees and best[1] >= 0.5 else 0.9 if best[1] >= 0.8 else 0.75 if agrees else 0.6
-        return ColumnFinding(table, column.name, kind.name, kind.category, kind.identity, kind.personal, confidence, evidence)
-    if by_name:
-        if by_name.name in PRECISE and n >= 10:
-            confidence = 0.35  # the name says so, the values say otherwise
-            evidence.append(f"but {n - int((best[1] if best else 0) * n)} of {n} sampled values do not look like it")
-        else:
-            confidence = 0.7
-        return ColumnFinding(table, column.name, by_name.name, by_name.category, by_name.identity, by_name.personal, confidence, evidence)
-    return None
+    if ctx.role == "reference":
+        return None  # a lookup table holds no person's data
+    if specific == "session":
+        return _finding(table, column.name, "session", 0.85, [f"{said} is a web session's key or data"])
+    if column.primary_key:
+        return None
+    counts = {kind: _share(values, check) for kind, (check, _) in recognise.VALUE_KINDS.items()} if n else {}
+    described = {kind: f"{hits} of {n} sampled values are {recognise.VALUE_KINDS[kind][1]}" for kind, hits in counts.items() if hits}
+    blank = rows > 0 and n == 0
+    empty_note = [f"all {rows} sampled values are empty"] if blank else []
+
+    # Exact kinds decided by the values, wherever the column stands.
+    for kind in recognise.EXACT:
+        if n and counts[kind] >= EXACT_SHARE * n:
+            if kind == "email" and all(recognise.is_role_mailbox(v) for v in values):
+                return _finding(table, column.name, "email", 0.3, [described[kind], "but every one is a role mailbox (post@, support@), not a person's"])
+            agrees = specific == kind or (kind == "email" and specific is None) or (kind == "card" and ctx.card_table)
+            confidence = 0.95 if agrees else 0.9
+            identity = kind in ("email", "fodselsnummer") or (kind == "phone" and specific == "phone" and ctx.role != "owned")
+            return _finding(table, column.name, kind, confidence, ([f"{said} suggests {kind.replace('_', ' ')}"] if specific == kind else []) + [described[kind]], identity)
+    if n and counts.get("orgnr", 0) >= EXACT_SHARE * n:
+        return _finding(table, column.name, "orgnr", 0.9, [described["orgnr"]])
+
+    if specific in ("password", "username", "customer_number", "homepage", "search_query") and not ctx.linked:
+        return _finding(table, column.name, specific, 0.3, [f"{said} suggests {specific.replace('_', ' ')}", "but the table has no link to a person"])
+    if specific == "password":
+        return _finding(table, column.name, "password", 0.8, [f"{said} is a credential in a table of persons"])
+    if specific == "username":
+        return _finding(table, column.name, "username", 0.85, [f"{said} suggests a user name"], identity=ctx.role == "person")
+    if specific == "customer_number":
+        return _finding(table, column.name, "customer_number", 0.8, [f"{said} suggests a customer number"], identity=True)
+    if specific == "homepage":
+        return _finding(table, column.name, "homepage", 0.75, [f"{said} suggests a person's homepage", *empty_note])
+    if specific == "search_query":
+        words = _share(values, lambda v: len(v) <= 200 and bool(re.search(r"[a-zæøå]{2}", v, re.I)) and (" " in v or len(v) <= 30))
+        if n and words >= 0.8 * n:
+            return _finding(table, column.name, "search_query", 0.8, [f"{said} suggests a search query", f"{words} of {n} sampled values are short words"])
+        if not n:
+            return _finding(table, column.name, "search_query", 0.6, [f"{said} suggests a search query", *empty_note])
+        return _finding(table, column.name, "search_query", 0.3, [f"{said} suggests a search query", f"but {n - words} of {n} sampled values are not words"])
+
+    # Address tables: every line, the region, the addressee's name and title, the digest.
+    if ctx.address_table and ctx.linked and (ADDRESS_NAMES.search(name) or ADDRESS_PARTS.search(name) or HONORIFIC.search(name) or specific == "person_name"):
+        kind = "name" if specific == "person_name" or HONORIFIC.search(name) else "address"
+        return _finding(table, column.name, kind, 0.85, [f"{said} is part of an address in a table of a person's addresses"] + [described[k] for k in ("address", "full_name") if k in described])
+    if ctx.card_table and (GENERIC_NAME.search(name) or CARD_REFERENCE.search(name)):
+        kind = "name" if GENERIC_NAME.search(name) else "card"
+        return _finding(table, column.name, kind, 0.8, [f"{said} in a table of payment cards"] + [described[k] for k in ("full_name",) if k in described])
+
+    content = recognise.identity_content(values) if n else {}
+    exact_content = {k: v for k, v in content.items() if k in recognise.EXACT}
+    named = _share(values, lambda v: any(word in ctx.person_names for word in recognise.name_words(v))) if n and ctx.person_names else 0
+    evidence_content = [f"{hits} of {n} sampled values contain {recognise.TEXT_DESCRIPTIONS[kind]}" for kind, hits in sorted(content.items())]
+    if named:
+        evidence_content.append(f"{named} of {n} sampled values contain a name found in a person table")
+
+    if specific == "person_name" or (GENERIC_NAME.search(name) and not NOT_PERSONAL.search(name)):
+        full = counts.get("full_name", 0)
+        if specific == "person_name" and ctx.linked and not blank:
+            return _finding(table, column.name, "name", 0.85, [f"{said} is a person's name"] + ([described["full_name"]] if full else []))
+        if n and full >= 0.5 * n:
+            return _finding(table, column.name, "name", 0.9 if specific else 0.8, [f"{said} suggests a name", described["full_name"]])
+        if n and ctx.linked and named >= 0.5 * n:
+            return _finding(table, column.name, "name", 0.7, [f"{said} suggests a name", evidence_content[-1]])
+        why = empty_note or ([f"only {full} of {n} sampled values are shaped like a full name"] if n else ["the table has no link to a person"])
+        return _finding(table, column.name, "name", 0.3, [f"{said} suggests a name", *why])
+
+    if specific in ("email", "phone", "ip_address", "fodselsnummer", "card", "bank_account"):
+        if n and specific == "email" and content.get("email", 0) >= EXACT_SHARE * n:
+            return _finding(table, column.name, "email", 0.85, [f"{said} suggests e-mail", f"{content['email']} of {n} sampled values contain an e-mail address"])
+        if not n and ctx.linked and not blank:
+            return _finding(table, column.name, specific, 0.6, [f"{said} suggests {specific.replace('_', ' ')}", "no values to check"])
+        best = max(counts.get(specific, 0), content.get(specific, 0))
+        return _finding(table, column.name, specific, 0.3, [f"{said} suggests {specific.replace('_', ' ')}", *(empty_note or [f"but {n - best} of {n} sampled values do not look like it"])])
+
+    if ADDRESS_NAMES.search(name) and not NOT_PERSONAL.search(name):
+        if ctx.linked and not blank:
+            return _finding(table, column.name, "address", 0.8, [f"{said} suggests an address"] + ([described["address"]] if "address" in described else []))
+        return _finding(table, column.name, "address", 0.3, [f"{said} suggests an address", *(empty_note or ["but the table has no link to a person"])])
+
+    # Free text: by its name, or by its values (long text, or text holding identity values).
+    hinted = FREE_TEXT_NAMES.search(name) and not NOT_PERSONAL.search(name)
+    long_text = n and sum(len(v) for v in values) / n >= 40 and _share(values, lambda v: " " in v) > 0.8 * n
+    mixed = n and sum(counts.get(k, 0) for k in recognise.EXACT) >= 0.3 * n  # a column of several kinds of identity value
+    if not (hinted or long_text or exact_content or mixed):
+        return None
+    if n and not content and _share(values, _is_json) == n:
+        return _finding(table, column.name, "free_text", 0.3, [f"{n} of {n} sampled values are structured data (JSON) holding no identity value"]) if hinted else None
+    label = [f"{said} suggests free text"] if hinted else [f"free text (average {sum(len(v) for v in values) // n} characters)"] if n else []
+    if mixed and not exact_content:
+        evidence_content = [described[k] for k in recognise.EXACT if k in described]
+    if blank:
+        return _finding(table, column.name, "free_text", 0.3, label + empty_note)
+    if exact_content or mixed:
+        share = max(list(exact_content.values()) + [sum(counts.get(k, 0) for k in recognise.EXACT)]) / n
+        if not hinted and not long_text and not mixed and share < 0.2:
+            return None  # a few stray numbers in a column of something else (product codes)
+        return _finding(table, column.name, "free_text", 0.85 if hinted or ctx.linked else 0.7, label + evidence_content)
+    if not ctx.linked:
+        return _finding(table, column.name, "free_text", 0.3, label + ["but the table has no link to a person"]) if hinted else None
+    if named or content:
+        return _finding(table, column.name, "free_text", 0.75, label + evidence_content)
+    if not n:
+        return _finding(table, column.name, "free_text", 0.6, label + ["no values to check"])
+    distinct = len(set(values))
+    copied = _share(values, lambda v: v in ctx.shared_values)
+    if copied >= 0.5 * n:
+        return _finding(table, column.name, "free_text", 0.3, label + [f"but {copied} of {n} sampled values are copies of a shared table's text"])
+    if distinct < max(2, 0.5 * n):
+        return _finding(table, column.name, "free_text", 0.3, label + [f"but the values repeat ({distinct} distinct of {n}): the application's own text"])
+    return _finding(table, column.name, "free_text", 0.6 if hinted else 0.5, label + [f"{distinct} distinct of {n} sampled values"])
+
+
+# ------------------------------------------------------------------ discover
 
 
 def discover(
@@ -248,39 +508,156 @@ def discover(
     missing = [n for n in names if n not in metadata.tables]
     if missing:
         raise ConnectorError(f"no such table: {', '.join(missing)}")
-    findings: list[ColumnFinding] = []
-    columns_scanned = 0
     try:
         with engine.connect() as conn:
+            samples: dict[str, _Table] = {}
             for done, name in enumerate(names, 1):
-                table = metadata.tables[name]
-                skip = {c.name for c in table.primary_key.columns}
-                skip |= {c.parent.name for c in table.foreign_keys}  # relationships, not data
-                candidates = [c for c in table.columns if c.name not in skip and (_is_text(c) or isinstance(c.type, (sa.Date, sa.DateTime)))]
-                columns_scanned += len(table.columns)
-                sampled = [c for c in candidates if _is_text(c)]
-                rows = conn.execute(sa.select(*sampled).limit(sample_size)).all() if sampled else []
-                for column in candidates:
-                    values = [row._mapping[column.name] for row in rows] if column in sampled else []
-                    finding = _scan_column(name, column, values)
-                    if finding:
-                        findings.append(finding)
-                del rows
+                samples[name] = _sample(conn, metadata.tables[name], sample_size)
                 if progress:
                     progress(done, len(names), name)
+            keys = [k for k in _keys(metadata, samples) if k.parent in samples]
+            persons = _person_tables(samples)
+            for key in keys:
+                if key.parent in persons:
+                    key.staff_share = _staff_share(conn, metadata, key, samples)
             conn.rollback()
     except SQLAlchemyError as exc:
         raise ConnectorError(f"discovery failed: {_short(exc)}") from None
-    return DiscoveryResult(findings, propose(findings), len(names), columns_scanned, time.perf_counter() - started)
+    roles, marks = _roles(samples, keys, persons)
+    findings = _findings(samples, keys, roles)
+    proposal = propose(findings, metadata, roles, marks, keys)
+    columns = sum(len(metadata.tables[n].columns) for n in names)
+    return DiscoveryResult(findings, proposal, len(names), columns, time.perf_counter() - started, dict(sorted(roles.items())))
 
 
-def propose(findings: list[ColumnFinding]) -> DataMap:
-    """A dataset map from the confident, personal findings: identity columns marked,
-    every column masked with NULL; the person reviewing it chooses deletion and holds."""
+def _person_tables(samples: dict[str, _Table]) -> set[str]:
+    """Tables with identity values of persons: e-mail addresses (not role mailboxes), user
+    names, fødselsnumre, customer numbers."""
+    persons = set()
+    for name, sample in samples.items():
+        for column in sample.table.columns:
+            if not _is_text(column):
+                continue
+            values = [str(v).strip() for v in sample.values(column.name) if v is not None and str(v).strip()]
+            specific = _specific(_snake(column.name))
+            emails = _share(values, recognise.is_email)
+            if values and emails >= EXACT_SHARE * len(values) and not all(recognise.is_role_mailbox(v) for v in values):
+                persons.add(name)
+            elif values and _share(values, recognise.is_fnr) >= 0.5 * len(values):
+                persons.add(name)
+            elif specific in ("username", "customer_number") and values and len(set(values)) >= 0.9 * len(values):
+                persons.add(name)
+    return persons
+
+
+def _holds_exact_kind(sample: _Table) -> bool:
+    """A column of the table passes an exact check (IP addresses in a log, phone numbers)."""
+    for column in sample.table.columns:
+        values = [str(v).strip() for v in sample.values(column.name) if v is not None and str(v).strip()] if _is_text(column) else []
+        for kind in recognise.EXACT:
+            if values and _share(values, recognise.VALUE_KINDS[kind][0]) >= EXACT_SHARE * len(values):
+                if kind != "email" or not all(recognise.is_role_mailbox(v) for v in values):
+                    return True
+    return False
+
+
+def _findings(samples: dict[str, _Table], keys: list[_Key], roles: dict[str, str]) -> list[ColumnFinding]:
+    linked = set(roles) | {k.child for k in keys if roles.get(k.parent) == "person"}
+    linked |= {name for name, sample in samples.items() if name not in roles and _holds_exact_kind(sample)}
+    linked -= {name for name, role in roles.items() if role == "reference"}
+    person_names: set[str] = set()
+    shared: set[str] = set()
+    for name, sample in samples.items():
+        for column in sample.table.columns:
+            if not _is_text(column):
+                continue
+            specific = _specific(_snake(column.name))
+            values = [str(v) for v in sample.values(column.name) if v]
+            full_names = GENERIC_NAME.search(_snake(column.name)) and values and _share(values, recognise.is_full_name) >= 0.5 * len(values)
+            if roles.get(name) == "person" and (specific == "person_name" or full_names):
+                person_names.update(w for v in values for w in recognise.name_words(v))
+            elif name not in linked:
+                shared.update(str(v).strip() for v in sample.values(column.name) if v and str(v).strip())
+    findings: list[ColumnFinding] = []
+    for name in sorted(samples):
+        sample = samples[name]
+        keyed = {c.parent.name for c in sample.table.foreign_keys}
+        columns = [c for c in sample.table.columns if c.name not in keyed]
+        card_table = any(
+            _is_text(c) and (vs := [str(v) for v in sample.values(c.name) if v]) and _share(vs, recognise.is_card_number) >= EXACT_SHARE * len(vs)
+            for c in columns
+        )
+        ctx = _Context(roles.get(name), name in linked, _is_address_table(sample.table), card_table, frozenset(person_names), frozenset(shared))
+        for column in columns:
+            finding = _scan(name, column, sample.values(column.name) if sample.rows and column.name in sample.rows[0] else [], ctx)
+            if finding:
+                findings.append(finding)
+    return findings
+
+
+# ------------------------------------------------------------------ proposal
+
+
+def _erasure(table: sa.Table, column: sa.Column, identity: bool) -> ColumnErasure:
+    """The first mask that fits the column: NULL where allowed (and not an identity), a
+    keyed hash for identities and unique columns, else a fixed value of the column's type."""
+    options: list[ColumnErasure] = []
+    if identity or in_unique_constraint(table, column.name):
+        options.append(ColumnErasure(action="keyed_hash"))
+    if column.nullable:
+        options.append(ColumnErasure(action="set_null"))
+    if _is_date(column):
+        options.append(ColumnErasure(action="fixed", value="1970-01-01"))
+    else:
+        options.append(ColumnErasure(action="fixed", value=""))
+    options.append(ColumnErasure(action="keyed_hash"))
+    for option in options:
+        if not mask_problems(table, column, option, ""):
+            return option
+    return options[0]
+
+
+def propose(
+    findings: list[ColumnFinding],
+    metadata: sa.MetaData | None = None,
+    roles: dict[str, str] | None = None,
+    marks: dict[tuple[str, str], str] | None = None,
+    keys: list[_Key] | None = None,
+) -> DataMap:
+    """A dataset map from the confident, personal findings and the tables' roles: person
+    and owned tables with their personal columns and masks that fit the schema, the lookup
+    tables they point at as references, and the keys that are not ownership marked."""
+    roles, marks, keys = roles or {}, marks or {}, keys or []
     tables: dict[str, TableSpec] = {}
-    for f in findings:
+    for f in sorted(findings, key=lambda f: (f.table, f.column)):
         if f.confidence < PROPOSE_FROM or not f.personal:
             continue
+        table = metadata.tables[f.table] if metadata is not None else None
+        erasure = _erasure(table, table.c[f.column], bool(f.identity)) if table is not None else ColumnErasure(action="set_null")
         spec = tables.setdefault(f.table, TableSpec())
-        spec.columns[f.column] = ColumnSpec(category=f.category, identity=f.identity, erasure=ColumnErasure(action="set_null"))
-    return DataMap(description="Proposed by discovery; review before use", tables=tables)
+        spec.columns[f.column] = ColumnSpec(category=f.category, identity=f.identity, erasure=erasure)
+    for name, role in roles.items():
+        if role in ("person", "owned"):
+            tables.setdefault(name, TableSpec())
+    for name, spec in tables.items():
+        if metadata is None:
+            continue
+        table = metadata.tables[name]
+        account = [c for c in ACCOUNT_FLAG if c in table.c]
+        if roles.get(name) == "person" and (account or "password" in table.c):
+            # An account is kept (others' rows may point at it), deactivated and emptied.
+            spec.erasure = "mask"
+            for flag in account:
+                spec.columns[flag] = ColumnSpec(category="account.status", erasure=ColumnErasure(action="fixed", value=False))
+            if "password" in spec.columns:
+                spec.columns["password"].erasure = ColumnErasure(action="fixed", value="!")
+        elif roles.get(name) in ("person", "owned") or any(table.c[c].primary_key for c in spec.columns):
+            spec.erasure = "delete_row"  # (a session row, keyed by its session key, can only go whole)
+        for column in spec.columns:
+            if table.c[column].primary_key:
+                spec.columns[column].erasure = None
+        spec.foreign_keys = {key: walk for (child, key), walk in sorted(marks.items()) if child == name}
+    for key in keys:
+        if key.child in tables and roles.get(key.parent) == "reference":
+            tables.setdefault(key.parent, TableSpec(role="reference"))
+    return DataMap(description="Proposed by discovery; review before use", tables=dict(sorted(tables.items())))
