@@ -1,3 +1,4 @@
+import io
 import os
 import socket
 import subprocess
@@ -7,18 +8,48 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from personvern.accounts.models import Membership, Organisation
 from personvern.registry.models import RegisterVersion
 
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 SEEDS = {"balcoo", "backe", "bagges", "glasoterapi", "ekko-ipogs"}
 
 
+def test_demo_refuses_to_create_its_published_account_on_a_real_installation(db, settings):
+    settings.DEBUG = False
+    settings.PERSONVERN_DEMO_INSTALLATION = False
+    with pytest.raises(CommandError, match="--demo-installation"):
+        call_command("demo")
+    assert not get_user_model().objects.filter(username="demo").exists() and not Organisation.objects.exists()
+
+
+@pytest.mark.parametrize("how", ["debug", "setting", "flag"])
+def test_demo_runs_in_development_or_where_the_operator_says_it_is_a_demo(db, settings, how, tmp_path):
+    settings.DEBUG = how == "debug"
+    settings.PERSONVERN_DEMO_INSTALLATION = how == "setting"
+    (tmp_path / "bagges.yaml").write_text((EXAMPLES / "bagges.yaml").read_text())
+    call_command("demo", demo_installation=how == "flag", examples=tmp_path, stdout=io.StringIO())
+    assert Membership.objects.filter(user__username="demo", role="owner").exists()
+
+
+def test_demo_on_the_command_line_without_debug_exits_non_zero_and_says_why(tmp_path):
+    env = {**os.environ, "PERSONVERN_VAR_DIR": str(tmp_path), "PERSONVERN_DEV": "1"}
+    for name in ("DEBUG", "PERSONVERN_DEMO_INSTALLATION", "DATABASE_URL"):
+        env.pop(name, None)
+    done = subprocess.run([str(Path(sys.executable).with_name("personvern")), "demo"], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0 and "DEBUG=1" in done.stderr and "--demo-installation" in done.stderr
+    assert "personvern-demo" not in done.stdout
+
+
 def test_demo_loads_the_five_example_organisations_idempotently(db, capsys):
-    call_command("demo")
+    call_command("demo", demo_installation=True)
     versions = RegisterVersion.objects.count()
-    call_command("demo")
+    call_command("demo", demo_installation=True)
     assert RegisterVersion.objects.count() == versions  # nothing new the second time
     assert set(Organisation.objects.values_list("slug", flat=True)) >= SEEDS
     for slug in SEEDS:
@@ -93,8 +124,8 @@ def test_demo_publishes_each_notice_and_sets_up_each_website_once(db, client):
     from personvern.consent.models import Site
     from personvern.notices.models import PublishedNotice
 
-    call_command("demo")
-    call_command("demo")
+    call_command("demo", demo_installation=True)
+    call_command("demo", demo_installation=True)
     for slug in SEEDS:
         assert PublishedNotice.objects.filter(organisation__slug=slug).count() == 1
         page = client.get(f"/p/{slug}/personvern")

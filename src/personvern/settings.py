@@ -174,6 +174,8 @@ EMAIL_BACKEND = os.environ.get(
 PERSONVERN_ORG_CREATION = os.environ.get("PERSONVERN_ORG_CREATION", "off")
 if PERSONVERN_ORG_CREATION not in ("off", "members", "open"):
     raise ImproperlyConfigured(f"PERSONVERN_ORG_CREATION={PERSONVERN_ORG_CREATION!r}: use off, members or open.")
+# An installation meant as a public demo: `personvern demo` may create its published owner account with DEBUG off.
+PERSONVERN_DEMO_INSTALLATION = env_bool("PERSONVERN_DEMO_INSTALLATION")
 # ---- end of access and transport security ----
 
 TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}

@@ -30,8 +30,21 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--examples", type=Path, default=None)
+        parser.add_argument(
+            "--demo-installation", action="store_true",
+            help="This installation is a public demo: create the demo owner even though DEBUG is off "
+                 "(or set PERSONVERN_DEMO_INSTALLATION=1)",
+        )
 
-    def handle(self, *args, examples, **opts):
+    def handle(self, *args, examples, demo_installation, **opts):
+        if not (settings.DEBUG or demo_installation or settings.PERSONVERN_DEMO_INSTALLATION):
+            # The demo owner's password and TOTP key are published in the README: on a real installation
+            # they would be an owner account anyone can log in to.
+            raise CommandError(
+                f"refused: `personvern demo` creates the owner {DEMO_USER!r} with a published password and "
+                "two-factor key, so it runs only where DEBUG=1 (development), or on an installation meant as a "
+                "public demo with --demo-installation (or PERSONVERN_DEMO_INSTALLATION=1)."
+            )
         folder = examples or default_examples_dir()
         files = sorted(folder.glob("*.yaml"))
         if not files:
