@@ -1,5 +1,6 @@
 import io
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -65,14 +66,26 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.mark.django_db(transaction=True)
-def test_serve_starts_web_and_worker_on_a_fresh_database(tmp_path):
-    """What `make demo` does, on an empty var dir: migrate, demo, serve."""
-    exe = str(Path(sys.executable).with_name("personvern"))
-    env = {**os.environ, "PERSONVERN_VAR_DIR": str(tmp_path), "DEBUG": "1"}
+PERSONVERN = str(Path(sys.executable).with_name("personvern"))
+
+
+def _demo_env(var_dir: Path) -> dict:
+    env = {**os.environ, "PERSONVERN_VAR_DIR": str(var_dir), "DEBUG": "1"}
     env.pop("DATABASE_URL", None)
+    return env
+
+
+@pytest.fixture(scope="module")
+def demo_var_dir(tmp_path_factory):
+    """What `make demo` does before serving, on an empty var dir: migrate, demo."""
+    var_dir = tmp_path_factory.mktemp("demo-var")
     for args in (["migrate", "-v0"], ["demo"]):
-        subprocess.run([exe, *args], env=env, check=True, capture_output=True, timeout=180)
+        subprocess.run([PERSONVERN, *args], env=_demo_env(var_dir), check=True, capture_output=True, timeout=180)
+    return var_dir
+
+
+def test_serve_starts_web_and_worker_on_a_fresh_database(demo_var_dir):
+    tmp_path, env, exe = demo_var_dir, _demo_env(demo_var_dir), PERSONVERN
     port = _free_port()
     server = subprocess.Popen([exe, "serve", f"127.0.0.1:{port}"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
@@ -106,6 +119,59 @@ def test_serve_starts_web_and_worker_on_a_fresh_database(tmp_path):
     while any(Path(f"/proc/{pid}").exists() for pid in worker) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not any(Path(f"/proc/{pid}").exists() for pid in worker), "the worker outlived serve"
+
+
+def _processes_of(var_dir: Path) -> list[int]:
+    """Every live process started for this var dir, whoever its parent is now (an orphan has a new one)."""
+    marker = f"PERSONVERN_VAR_DIR={var_dir}".encode()
+    found = []
+    for environ in Path("/proc").glob("[0-9]*/environ"):
+        try:
+            if marker in environ.read_bytes().split(b"\0"):
+                found.append(int(environ.parent.name))
+        except OSError:
+            continue
+    return found
+
+
+def test_serve_on_a_port_already_taken_exits_non_zero_and_leaves_no_worker(demo_var_dir, tmp_path):
+    output = tmp_path / "serve.log"  # a file, not a pipe: an orphaned worker would hold a pipe open
+    with socket.socket() as taken, output.open("w") as log:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run([PERSONVERN, "serve", f"127.0.0.1:{port}"], env=_demo_env(demo_var_dir),
+                              stdout=log, stderr=subprocess.STDOUT, timeout=60)
+    assert done.returncode != 0 and "That port is already in use" in output.read_text()
+    time.sleep(1)  # a worker started before the failed bind would be polling the (migrated) database by now
+    _assert_nothing_left(demo_var_dir, "serve left a process running")
+
+
+def test_a_worker_whose_serve_was_killed_stops_by_itself(demo_var_dir):
+    """SIGKILL (or a crash) runs no clean-up in serve: the worker notices it has lost its parent."""
+    server = subprocess.Popen([PERSONVERN, "serve", f"127.0.0.1:{_free_port()}"], env=_demo_env(demo_var_dir),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while not (worker := _children(server.pid)):
+            assert time.monotonic() < deadline, "serve started no worker"
+            time.sleep(0.2)
+        time.sleep(1)
+        assert all(Path(f"/proc/{pid}").exists() for pid in worker)  # at work, not ended by itself for another reason
+    finally:
+        server.kill()
+        server.wait(timeout=15)
+    deadline = time.monotonic() + 15
+    while _processes_of(demo_var_dir) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    _assert_nothing_left(demo_var_dir, "the worker outlived its killed serve")
+
+
+def _assert_nothing_left(var_dir: Path, message: str):
+    left = _processes_of(var_dir)
+    for pid in left:  # leave nothing running, even when the test fails
+        os.kill(pid, signal.SIGTERM)
+    assert left == [], message
 
 
 def _children(pid: int) -> list[int]:

@@ -3,22 +3,27 @@ import signal
 import subprocess
 import sys
 
-from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.contrib.staticfiles.management.commands.runserver import Command as RunserverCommand
 
 
-class Command(BaseCommand):
+class Command(RunserverCommand):
     help = "Development/demo server: the web server and the background worker in one command."
 
-    def add_arguments(self, parser):
-        parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
-
-    def handle(self, *args, addrport, **opts):
-        worker = subprocess.Popen([sys.executable, "-m", "personvern.cli", "worker"], env=os.environ.copy())
+    def handle(self, *args, **options):
+        options["use_reloader"] = False  # the reloader serves from a child process, which would start its own worker
+        self.worker = None
         # SIGTERM would end this process at once and orphan the worker: exit through `finally` instead.
         signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
         try:
-            call_command("runserver", addrport, use_reloader=False)
+            super().handle(*args, **options)
         finally:
-            worker.terminate()
-            worker.wait(timeout=10)
+            if self.worker is not None:
+                self.worker.terminate()
+                self.worker.wait(timeout=10)
+
+    def on_bind(self, server_port):
+        # The worker starts only once the port is ours: a server that cannot bind ends with os._exit(1)
+        # (runserver's way), which runs no `finally`, so a worker started before would outlive it.
+        # `--parent` makes the worker stop by itself should this process die without its `finally` (SIGKILL, a crash).
+        self.worker = subprocess.Popen([sys.executable, "-m", "personvern.cli", "worker", "--parent", str(os.getpid())])
+        super().on_bind(server_port)

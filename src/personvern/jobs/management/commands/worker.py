@@ -1,3 +1,4 @@
+import os
 import signal
 import time
 
@@ -13,8 +14,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--interval", type=float, default=2.0, help="Seconds between polls (default 2)")
         parser.add_argument("--once", action="store_true", help="Run what is due now, then exit")
+        parser.add_argument("--parent", type=int, default=None,
+                            help="Stop when the process with this id is no longer this worker's parent")
 
-    def handle(self, *args, interval, once, **opts):
+    def handle(self, *args, interval, once, parent=None, **opts):
         self.running = True
 
         def stop(signum, frame):
@@ -37,7 +40,7 @@ class Command(BaseCommand):
                 worker_id="personvern-worker",
                 excluded_queue_names=[],
             ).run()
-            if once:
+            if once or (parent is not None and os.getppid() != parent):  # orphaned: `serve` died without stopping us
                 break
             for _ in range(int(interval * 10)):
                 if not self.running:
