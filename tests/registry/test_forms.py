@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import typing
 
 import pytest
@@ -134,3 +135,22 @@ def test_a_retention_rules_conditions_edit_in_the_form(client, org, members, log
     refused = c.post(url, as_post(pairs, **{f"{rule}.condition[0].column": "status) OR (1=1"}))
     assert refused.status_code == 200 and "is not a column name" in refused.content.decode()
     assert current_version(org).number == 2, "nothing saved"
+
+
+def test_an_old_registers_sql_condition_is_shown_as_conditions_and_saved_in_the_new_form(client, org, members, login):
+    reg = m.load_register(EXAMPLES / "bagges.yaml")
+    activity = next(a for a in reg.activities if a.retention and a.retention.period)
+    activity.retention.enforcement = [m.EnforcementRule(connection="shop", table="orders", timestamp="ordered_at")]
+    old = re.sub(r"( *)timestamp: ordered_at\n", r"\g<0>\1condition: status = 'closed' AND paid_at IS NOT NULL\n", m.dump_register(reg))
+    assert "condition: status" in old
+    RegisterVersion.objects.create(organisation=org, number=1, yaml=old, sha256=RegisterVersion.digest(old))
+    c = login(members["editor"])
+    overview = c.get("/o/alpha/register/").content.decode()
+    assert "har vilkåret «status = &#x27;closed&#x27; AND paid_at IS NOT NULL» skrevet som SQL" in overview
+    url = f"/o/alpha/register/activities/{activity.id}/"
+    pairs = form_pairs(c.get(url).content.decode())
+    rule = f"activities[{reg.activities.index(activity)}].retention.enforcement[0]"
+    assert {(f"{rule}.condition[0].column", "status"), (f"{rule}.condition[0].value", "closed"), (f"{rule}.condition[1].op", "is_not_null")} <= set(pairs)
+    assert c.post(url, as_post(pairs)).status_code == 302
+    assert "- column: status\n" in current_version(org).yaml and current_version(org).number == 2
+    assert "skrevet som SQL" not in c.get("/o/alpha/register/").content.decode()

@@ -494,6 +494,21 @@ class EnforcementRule(Model):
         return converted
 
 
+def sql_conditions(data: Any) -> list[tuple[str, str]]:
+    """(field path, text) of every retention condition that a register's raw data still
+    writes as SQL text, the old form: such text is read as the conditions it states (or
+    refused), and the register stores the new form when it is saved again."""
+    found = []
+    activities = data.get("activities") if isinstance(data, dict) else None
+    for i, activity in enumerate(activities if isinstance(activities, list) else []):
+        retention = activity.get("retention") if isinstance(activity, dict) else None
+        rules = retention.get("enforcement") if isinstance(retention, dict) else None
+        for j, rule in enumerate(rules if isinstance(rules, list) else []):
+            if isinstance(rule, dict) and isinstance(rule.get("condition"), str):
+                found.append((f"activities[{i}].retention.enforcement[{j}].condition", rule["condition"]))
+    return found
+
+
 _SQL_TOKEN = re.compile(
     r"\s*(?:(?P<text>'(?:[^']|'')*')|(?P<number>-?\d+(?:\.\d+)?)(?![\w.])|(?P<op><=|>=|!=|<>|=|<|>)"
     r"|(?P<punct>[(),])|(?P<word>[A-Za-z_ÆØÅæøå][A-Za-z0-9_ÆØÅæøå]*))"

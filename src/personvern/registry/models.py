@@ -2,11 +2,13 @@
 
 import hashlib
 
+import yaml
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from personvern.core.manifest import Register, loads_register
+from personvern.core.manifest import Register, _NoDatesLoader, loads_register, sql_conditions
 
 
 class RegisterVersion(models.Model):
@@ -27,6 +29,12 @@ class RegisterVersion(models.Model):
 
     def register(self) -> Register:
         return loads_register(self.yaml, f"{self.organisation.slug} v{self.number}")
+
+    def sql_conditions(self) -> list[tuple[str, str]]:
+        """Retention conditions this version still writes as SQL text (see core.manifest)."""
+        if "condition" not in self.yaml:
+            return []
+        return sql_conditions(yaml.load(self.yaml, Loader=_NoDatesLoader))
 
     @staticmethod
     def digest(text: str) -> str:

@@ -118,10 +118,20 @@ def _sections() -> list[tuple[str, str]]:
     return [(name, label_for(name)) for name in fields_of(Register) if name != "activities"]
 
 
+def _note_sql_conditions(request, version) -> None:
+    """Say where the stored register still writes a retention condition as SQL text."""
+    for path, sql in version.sql_conditions() if version and request.method == "GET" else []:
+        messages.warning(request, _(
+            "Oppbevaringsregelen %(path)s har vilkåret «%(sql)s» skrevet som SQL. Det er lest som vilkår med kolonne, "
+            "sammenligning og verdi, og blir aldri kjørt som SQL. Lagre aktiviteten for å lagre den nye formen."
+        ) % {"path": path.removesuffix(".condition"), "sql": sql})
+
+
 @org_view("view")
 def overview(request):
     version = current_version(request.org)
     register = version.register() if version else None
+    _note_sql_conditions(request, version)
     return render(request, "registry/overview.html", {
         "version": version,
         "register": register,
@@ -273,8 +283,9 @@ def _activity_part(title: str, index: int, append: bool) -> Part:
 
 @org_view("edit_register")
 def edit_activity(request, activity: str):
-    _version, data = _current_data(request.org)
+    version, data = _current_data(request.org)
     index = _activity_index(data, activity)
+    _note_sql_conditions(request, version)
     title = _("Behandlingsaktivitet: %(id)s") % {"id": activity}
     return _edit(request, _activity_part(title, index, append=False), done=_overview_url(request, "activities"),
                  extra={"activity": activity})
