@@ -499,14 +499,48 @@ def sql_conditions(data: Any) -> list[tuple[str, str]]:
     writes as SQL text, the old form: such text is read as the conditions it states (or
     refused), and the register stores the new form when it is saved again."""
     found = []
-    activities = data.get("activities") if isinstance(data, dict) else None
-    for i, activity in enumerate(activities if isinstance(activities, list) else []):
-        retention = activity.get("retention") if isinstance(activity, dict) else None
-        rules = retention.get("enforcement") if isinstance(retention, dict) else None
-        for j, rule in enumerate(rules if isinstance(rules, list) else []):
+    for i, retention in _raw_retentions(data):
+        for j, rule in enumerate(retention["enforcement"]):
             if isinstance(rule, dict) and isinstance(rule.get("condition"), str):
                 found.append((f"activities[{i}].retention.enforcement[{j}].condition", rule["condition"]))
     return found
+
+
+def _raw_retentions(data: Any):
+    """(activity index, retention) of each activity's retention with a list of rules, in raw data."""
+    activities = data.get("activities") if isinstance(data, dict) else None
+    for i, activity in enumerate(activities if isinstance(activities, list) else []):
+        retention = activity.get("retention") if isinstance(activity, dict) else None
+        if isinstance(retention, dict) and isinstance(retention.get("enforcement"), list):
+            yield i, retention
+
+
+def drop_sql_rules(data: Any) -> list[str]:
+    """Removes from a register's raw data every retention rule that an old register wrote
+    with SQL that cannot be read as names and conditions (OR, functions, an expression as
+    timestamp), so that the register loads again; returns "path: what" for each. Such a
+    rule does nothing until it is written again: dropping only its condition would delete
+    more than it said."""
+    removed = []
+    for i, retention in _raw_retentions(data):
+        kept = []
+        for j, rule in enumerate(retention["enforcement"]):
+            fields = rule if isinstance(rule, dict) else {}
+            sql = [
+                f"{name} {fields[name]}"
+                for name, readable in (
+                    ("table", lambda v: NAME_RE.match(v.strip())),
+                    ("timestamp", lambda v: all(NAME_RE.match(part) for part in v.strip().split(".", 1))),
+                    ("condition", lambda v: conditions_from_sql(v) is not None),
+                )
+                if isinstance(fields.get(name), str) and not readable(fields[name])
+            ]
+            if sql:
+                removed.append(f"activities[{i}].retention.enforcement[{j}]: " + "; ".join(sql))
+            else:
+                kept.append(rule)
+        retention["enforcement"] = kept
+    return removed
 
 
 _SQL_TOKEN = re.compile(
