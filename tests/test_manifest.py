@@ -89,6 +89,10 @@ def test_json_schema_describes_the_register():
     schema = json_schema()
     assert schema["$schema"].endswith("2020-12/schema")
     assert {"controller", "activities", "recipients", "cookies"} <= set(schema["properties"])
+    rule = schema["$defs"]["EnforcementRule"]["properties"]
+    assert rule["condition"]["items"] == {"$ref": "#/$defs/RuleCondition"}, "conditions, not SQL text"
+    assert re.fullmatch(rule["timestamp"]["pattern"], "orders.ordered_at") and not re.fullmatch(rule["timestamp"]["pattern"], "now() - 1")
+    assert schema["$defs"]["ConditionOp"]["enum"] == ["=", "!=", "<", "<=", ">", ">=", "in", "not_in", "is_null", "is_not_null"]
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

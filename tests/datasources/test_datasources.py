@@ -1,4 +1,5 @@
 import json
+import sqlite3
 
 import pytest
 from conftest import DATAMAP
@@ -160,3 +161,26 @@ def test_the_dataset_map_is_parsed_once_per_text(connection):
     assert connection.datamap != DATAMAP
     changed = services.connection_datamap(connection)
     assert changed is not first and changed.tables["phone_calls"].erasure == "delete_row"
+
+
+def test_a_rule_naming_a_column_the_database_lacks_deletes_nothing_and_says_where(saved_register, connection):
+    """The issue's scheduled job: a rule on invoices that does not fit the schema is refused
+    with its place in the register; the invoices are all still there."""
+    org = saved_register.organisation
+    register = current_register(org)
+    index, activity = next((i, a) for i, a in enumerate(register.activities) if a.retention and a.retention.period)
+    activity.retention.enforcement = [EnforcementRule(
+        connection="shop", table="invoices", timestamp="issued_at",
+        condition=[{"column": "seller_orgnr", "op": "!=", "value": "0"}, {"column": "stauts", "op": "=", "value": "closed"}],
+    )]
+    register_save(org=org, register=register, message="typo")
+    path = connection.url.split("///")[1]
+
+    def invoices() -> int:
+        with sqlite3.connect(path) as db:
+            return db.execute("SELECT count(*) FROM invoices").fetchone()[0]
+
+    before = invoices()
+    run = services.retention_run(org=org)
+    assert f"activities[{index}].retention.enforcement[0].condition[1].column: column 'stauts' does not exist in table invoices" in run.error
+    assert run.results[0]["rows"] == 0 and invoices() == before > 0
