@@ -226,6 +226,10 @@ def bench_service(backend: str, url: str, customers: int) -> dict:
     fresh SQLite file, or PV_BENCH_APP_DB). Timed from the call to the record stored."""
     os.environ.setdefault("PERSONVERN_DEV", "1")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "personvern.settings")
+    # As an operator would: allow the bench's loopback servers and its SQLite file's folder
+    # (the connection policy, docs/configuration.md), so the product's path is what is timed.
+    os.environ.setdefault("PERSONVERN_CONNECTOR_ALLOW", "127.0.0.0/8,::1")
+    os.environ.setdefault("PERSONVERN_SQLITE_DIRS", str(Path(sa.engine.make_url(URLS["sqlite"]).database or "/tmp").parent))
     if "PV_BENCH_APP_DB" in os.environ:
         os.environ["DATABASE_URL"] = os.environ["PV_BENCH_APP_DB"]
     else:

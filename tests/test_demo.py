@@ -84,6 +84,12 @@ def demo_var_dir(tmp_path_factory):
     return var_dir
 
 
+def test_the_demo_shop_is_in_a_folder_the_demo_settings_let_connections_open(demo_var_dir):
+    shop = subprocess.run([PERSONVERN, "retention", "run", "--org", "backe", "--dry-run"], env=_demo_env(demo_var_dir),
+                          capture_output=True, text=True, timeout=120)
+    assert shop.returncode == 0 and "job_applications" in shop.stdout, shop.stderr
+
+
 def test_serve_starts_web_and_worker_on_a_fresh_database(demo_var_dir):
     tmp_path, env, exe = demo_var_dir, _demo_env(demo_var_dir), PERSONVERN
     port = _free_port()

@@ -186,3 +186,25 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# ---- Connection policy (issue 9) ------------------------------------------------------
+# What the databases that organisation staff connect may be: the operator decides, staff
+# never do (docs/configuration.md, docs/connectors.md; applied in datasources/policy.py).
+# personvern's own database and files are refused whatever is set here.
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+# Networks (CIDR), addresses or host names that may be reached although they are
+# loopback, private, link-local or otherwise not public (e.g. "10.20.0.0/16,db.internal").
+PERSONVERN_CONNECTOR_ALLOW = env_list("PERSONVERN_CONNECTOR_ALLOW")
+PERSONVERN_CONNECTOR_PUBLIC = env_bool("PERSONVERN_CONNECTOR_PUBLIC", True)  # public addresses at all
+PERSONVERN_CONNECTOR_PORTS = os.environ.get("PERSONVERN_CONNECTOR_PORTS", "5432,3306")  # e.g. "5432-5439,3306,6432"
+# Directories whose existing SQLite files may be connected; the demo's in development.
+PERSONVERN_SQLITE_DIRS = env_list("PERSONVERN_SQLITE_DIRS") + ([str(VAR_DIR / "demo-databases")] if DEBUG else [])
+PERSONVERN_CONNECTOR_CONNECT_TIMEOUT = float(os.environ.get("PERSONVERN_CONNECTOR_CONNECT_TIMEOUT", "10"))
+PERSONVERN_CONNECTOR_STATEMENT_TIMEOUT = float(os.environ.get("PERSONVERN_CONNECTOR_STATEMENT_TIMEOUT", "300"))
+PERSONVERN_CONNECTOR_TEST_TIMEOUT = float(os.environ.get("PERSONVERN_CONNECTOR_TEST_TIMEOUT", "5"))  # "Test connection"
+# ---- end of the connection policy ------------------------------------------------------

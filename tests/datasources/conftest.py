@@ -2,6 +2,14 @@ import pytest
 
 from examples.shop.generate import build_shop
 
+
+@pytest.fixture(autouse=True)
+def shop_files_allowed(settings, tmp_path_factory):
+    """The shop files live under pytest's temporary directory: the operator's setting allows
+    it here, explicitly (by default no directory is allowed for SQLite files)."""
+    settings.PERSONVERN_SQLITE_DIRS = [str(tmp_path_factory.getbasetemp())]
+
+
 @pytest.fixture(scope="module")
 def shop_template(tmp_path_factory):
     path = tmp_path_factory.mktemp("shop") / "template.sqlite3"

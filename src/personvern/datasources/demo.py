@@ -27,7 +27,14 @@ def load_demo() -> list[str]:
     repo = Path(settings.BASE_DIR).parent.parent
     if org is None or not (repo / "examples" / "shop").is_dir():
         return []
-    db = Path(settings.VAR_DIR) / "demo-shop.sqlite3"
+    # A folder of its own, which development settings allow (PERSONVERN_SQLITE_DIRS): the
+    # connection policy never opens a file directly in the var directory.
+    db = Path(settings.VAR_DIR) / "demo-databases" / "shop.sqlite3"
+    db.parent.mkdir(exist_ok=True)
+    earlier = Path(settings.VAR_DIR) / "demo-shop.sqlite3"  # where demos before the policy kept it
+    if earlier.exists() and not db.exists():
+        earlier.rename(db)
+    Connection.objects.filter(organisation=org, slug="shop", url=f"sqlite:///{earlier}").update(url=f"sqlite:///{db}")
     if not db.exists():
         sys.path.insert(0, str(repo))
         from examples.shop.generate import build_shop

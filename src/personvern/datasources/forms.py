@@ -3,7 +3,10 @@ from django.utils.translation import gettext_lazy as _
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from personvern.connectors.engine import ConnectorError, check_url
+
 from .models import Connection
+from .policy import connection_policy, explain
 
 SUPPORTED = ("postgresql", "mysql", "mariadb", "sqlite")
 
@@ -41,12 +44,16 @@ class ConnectionForm(forms.ModelForm):
         value = self.cleaned_data["url"].strip()
         try:
             url = make_url(value)
-        except ArgumentError:
+        except (ArgumentError, ValueError):  # ValueError: a port that is not a number
             raise forms.ValidationError(_("Ikke en gyldig database-URL.")) from None
         if url.get_backend_name() not in SUPPORTED:
             raise forms.ValidationError(_("Støttet: PostgreSQL, MySQL/MariaDB og SQLite."))
         if url.password:
             raise forms.ValidationError(_("Skriv passordet i passordfeltet, ikke i URL-en: da lagres det kryptert."))
+        try:  # what the operator lets a connection reach (host names resolved, every address checked)
+            check_url(value, connection_policy())
+        except ConnectorError as exc:
+            raise forms.ValidationError(explain(exc)) from None
         return value
 
     def save(self, commit=True):

@@ -20,25 +20,43 @@ from personvern.connectors.engine import ConnectorError
 from personvern.registry.services import current_register
 
 from .models import Connection, RetentionRun
+from .policy import connection_policy, connector_timeouts, explain
 
-_engines: dict[tuple[int, str], Engine] = {}
+_engines: dict[tuple, Engine] = {}
 _engines_lock = threading.Lock()
 
 
 def connection_engine(connection: Connection) -> Engine:
-    """One engine per connection and version of its settings, so reflection stays cached."""
-    key = (connection.pk, f"{connection.url}|{connection.updated.isoformat()}|{bytes(connection.secret)[:16]!r}")
+    """One engine per connection and version of its settings, so reflection stays cached.
+
+    The operator's connection policy is applied here, to every stored connection (also those
+    stored before the policy existed): a URL it refuses raises Refused, and each new
+    database connection is checked again."""
+    policy, timeouts = connection_policy(), connector_timeouts()
+    key = (connection.pk, f"{connection.url}|{connection.updated.isoformat()}|{bytes(connection.secret)[:16]!r}", policy, timeouts)
     with _engines_lock:
         engine = _engines.get(key)
         if engine is None:
             for old in [k for k in _engines if k[0] == connection.pk]:
                 _engines.pop(old).dispose()
-            engine = _engines[key] = conn_engine.make_engine(connection.full_url())
+            engine = _engines[key] = conn_engine.make_engine(connection.full_url(), policy=policy, timeouts=timeouts)
     return engine
 
 
 def connection_test(*, connection: Connection, request=None) -> tuple[bool, str]:
-    ok, message = conn_engine.test_connection(connection.full_url())
+    """(ok, message) within PERSONVERN_CONNECTOR_TEST_TIMEOUT seconds, whatever the server does;
+    the message says what answered, or what was refused and why, never what a server sent."""
+    bound = settings.PERSONVERN_CONNECTOR_TEST_TIMEOUT
+    try:
+        message = conn_engine.probe(
+            connection.full_url(),
+            policy=connection_policy(),
+            timeouts=conn_engine.Timeouts(connect=0.6 * bound, statement=0.6 * bound),
+            bound=bound,
+        )
+        ok = True
+    except ConnectorError as exc:
+        ok, message = False, explain(exc)
     record("connection.tested", request=request, organisation=connection.organisation, obj=connection, data={"ok": ok})
     return ok, message
 
@@ -65,8 +83,8 @@ def datamap_problems(connection: Connection, text: str) -> list[str]:
         return str(exc).splitlines()
     try:
         metadata = conn_engine.reflect(connection_engine(connection), refresh=True)
-    except Exception as exc:  # an unreachable database: say so, keep the map
-        return [f"could not check the map against the database: {exc}"]
+    except ConnectorError as exc:  # an unreachable or refused database: say so, keep the map
+        return [f"could not check the map against the database: {explain(exc)}"]
     return check_against_schema(datamap, metadata)
 
 
@@ -173,7 +191,7 @@ def retention_run(*, org, dry_run: bool = False, trigger: str = "schedule", now:
                 hash_key=connection.hash_key() if datamap and datamap.needs_hash_key() else None,
             )
         except ConnectorError as exc:
-            errors.append(f"{connection.name}: {exc}")
+            errors.append(f"{connection.name}: {explain(exc)}")
             continue
         for rule in outcome.rules:
             results.append(

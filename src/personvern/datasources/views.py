@@ -13,6 +13,7 @@ from personvern.registry.services import current_register
 from . import services
 from .forms import ConnectionForm
 from .models import Connection, RetentionRun
+from .policy import explain
 
 
 def _systems(org) -> list[tuple[str, str]]:
@@ -79,7 +80,7 @@ def connection_detail(request, slug: str):
             try:
                 result = discover(services.connection_engine(connection), sample_size=100)
             except ConnectorError as exc:
-                problems = [str(exc)]
+                problems = [explain(exc)]
             else:
                 datamap_text = result.yaml()
                 record("connection.discovered", request=request, obj=connection, data={"columns": len(result.proposed_columns())})

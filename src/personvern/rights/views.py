@@ -186,6 +186,7 @@ def task_update(request, ref: str, task: int):
 def task_connector(request, ref: str, task: int):
     """Carry out the task in the system's connected database (personvern.datasources)."""
     from personvern.connectors.engine import ConnectorError
+    from personvern.datasources.policy import explain
     from personvern.datasources.services import task_run_connector
 
     req = _get(request, ref)
@@ -196,7 +197,7 @@ def task_connector(request, ref: str, task: int):
     except services.RightsError as exc:
         messages.error(request, exc.translated())
     except ConnectorError as exc:
-        messages.error(request, _(str(exc)))
+        messages.error(request, explain(exc))
     return redirect("rights:detail", org=request.org.slug, ref=req.reference)
 
 
