@@ -93,7 +93,7 @@ class ExplainedError(ConnectorError):
     def __init__(self, code: str, detail: str = "", **params):
         self.code, self.params, self.detail = code, params, detail
         text = self.TEXTS[code].format(**params)
-        super().__init__(f"{text} ({detail})" if detail else text)
+        super().__init__(f"{text} (the driver said: {detail})" if detail else text)
 
 
 class Refused(ExplainedError):
@@ -690,6 +690,8 @@ test_connection.__test__ = False  # not a pytest test, though its name says so
 def _short(exc: Exception) -> str:
     """The driver's own message without SQLAlchemy's SQL echo and background link."""
     original = getattr(exc, "orig", None) or exc
+    if len(original.args) == 2 and isinstance(original.args[0], int):  # PyMySQL: (code, message)
+        original = original.args[1]
     return str(original).strip().splitlines()[0] if str(original).strip() else type(original).__name__
 
 
