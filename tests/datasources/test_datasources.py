@@ -152,6 +152,8 @@ def test_discover_command_prints_yaml_and_exits_2_on_a_bad_url(shop, tmp_path):
     assert ok.returncode == 0 and "tables:" in ok.stdout and "customers:" in ok.stdout
     bad = subprocess.run([exe, "discover", f"sqlite:///{tmp_path}/missing/x.db"], capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    typo = subprocess.run([exe, "discover", f"sqlite:///{tmp_path}/shpo.db"], capture_output=True, text=True, timeout=60)
+    assert typo.returncode == 2 and "there is no file" in typo.stderr and not (tmp_path / "shpo.db").exists()
 
 
 def test_the_dataset_map_is_parsed_once_per_text(connection):

@@ -502,7 +502,7 @@ def discover(
     """Scan the database and propose a dataset map. `progress(done, total, table)` is
     called after every table (for a progress bar on large schemas)."""
     started = time.perf_counter()
-    engine = make_engine(source) if isinstance(source, str) else source
+    engine = make_engine(source, create_sqlite=False) if isinstance(source, str) else source  # a typo is an error
     metadata = reflect(engine, refresh=True)
     names = [n for n in (tables or sorted(metadata.tables)) if not n.startswith("pv_")]
     missing = [n for n in names if n not in metadata.tables]
