@@ -202,8 +202,10 @@ def env_list(name: str, default: str = "") -> list[str]:
 PERSONVERN_CONNECTOR_ALLOW = env_list("PERSONVERN_CONNECTOR_ALLOW")
 PERSONVERN_CONNECTOR_PUBLIC = env_bool("PERSONVERN_CONNECTOR_PUBLIC", True)  # public addresses at all
 PERSONVERN_CONNECTOR_PORTS = os.environ.get("PERSONVERN_CONNECTOR_PORTS", "5432,3306")  # e.g. "5432-5439,3306,6432"
-# Directories whose existing SQLite files may be connected; the demo's in development.
-PERSONVERN_SQLITE_DIRS = env_list("PERSONVERN_SQLITE_DIRS") + ([str(VAR_DIR / "demo-databases")] if DEBUG else [])
+# Directories whose existing SQLite files may be connected; the demo shop's in a demo or development.
+PERSONVERN_SQLITE_DIRS = env_list("PERSONVERN_SQLITE_DIRS") + (
+    [str(VAR_DIR / "demo-databases")] if DEBUG or PERSONVERN_DEMO_INSTALLATION else []
+)
 PERSONVERN_CONNECTOR_CONNECT_TIMEOUT = float(os.environ.get("PERSONVERN_CONNECTOR_CONNECT_TIMEOUT", "10"))
 PERSONVERN_CONNECTOR_STATEMENT_TIMEOUT = float(os.environ.get("PERSONVERN_CONNECTOR_STATEMENT_TIMEOUT", "300"))
 PERSONVERN_CONNECTOR_TEST_TIMEOUT = float(os.environ.get("PERSONVERN_CONNECTOR_TEST_TIMEOUT", "5"))  # "Test connection"
