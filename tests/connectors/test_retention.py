@@ -1,4 +1,5 @@
-"""Retention sweeps: counts, legal holds, restriction, dry run, and a crash mid-run."""
+"""Retention sweeps: counts, legal holds, restriction, dry run, a crash mid-run, and rules
+that are names and bound values (SQL in any field refused, nothing changed)."""
 
 from __future__ import annotations
 
@@ -7,17 +8,19 @@ import os
 import signal
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from examples.shop import REFERENCE_NOW, customers_with_orders
 from examples.shop.generate import build_shop
 from examples.shop.rules import SHOP_RULES
 from personvern.connectors.engine import ConnectorError, make_engine
 from personvern.connectors.execute import restrict
-from personvern.connectors.retention import SweepRule, cutoff_for, rules_from_register, sweep
+from personvern.connectors.retention import SweepRule, column_value, cutoff_for, rules_from_register, sweep
 from personvern.core.manifest import Activity, EnforcementRule, Register, Retention, RuleCondition
 
 from .conftest import HASH_KEY, SMALL_SHOP
@@ -207,6 +210,18 @@ def refused_rules() -> list[tuple[SweepRule, str]]:
     cases += [(SweepRule(**INVOICE_RULE | {"condition": (condition(column="issued_at", op="<", value="2030-01-01' OR '1'='1"),)}), "condition[0].value: ")]
     cases += [(SweepRule(**INVOICE_RULE | {"condition": (condition(op="in", value="x') OR ('1'='1"),)}), "condition[0].value: in needs a list")]
     return cases
+
+
+def test_condition_values_are_read_as_their_columns_type_or_refused():
+    t = sa.Table("t", sa.MetaData(), sa.Column("n", sa.Integer), sa.Column("d", sa.Date), sa.Column("x", sa.Numeric(10, 2)),
+                 sa.Column("s", sa.String(10)), sa.Column("u", postgresql.UUID))
+    assert column_value(t.c.n, "12") == 12 and column_value(t.c.d, "2024-01-02") == dt.date(2024, 1, 2)
+    assert column_value(t.c.x, "1.5") == Decimal("1.5") and column_value(t.c.s, 5) == "5"
+    uuid = "0b5f7d0e-7d3c-4a58-9d5e-3c2f1f0b8a11"
+    assert column_value(t.c.u, uuid) == uuid, "a type without its own check is left to the driver, bound"
+    for column, value in [(t.c.n, "1 OR 1=1"), (t.c.n, 1.5), (t.c.d, "2024-01-02' OR '1'='1"), (t.c.x, "1; DROP TABLE t"), (t.c.s, True)]:
+        with pytest.raises(ValueError, match=f"does not fit: column t.{column.name} is"):
+            column_value(column, value)
 
 
 def test_injection_in_every_field_of_a_rule_is_refused_and_changes_nothing(engine, datamap):

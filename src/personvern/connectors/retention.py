@@ -429,8 +429,8 @@ def column_value(column: sa.Column, value: Any) -> Any:
             return dt.date.fromisoformat(text)
         elif kind is dt.time and text is not None:
             return dt.time.fromisoformat(text)
-        elif kind is None:
-            return value  # a type SQLAlchemy cannot name in Python: the driver judges the bound value
+        elif kind not in (bool, int, float, Decimal, str, dt.datetime, dt.date, dt.time):
+            return value  # UUID, JSON, a type without a Python name: the driver judges the bound value
     except ValueError:
         pass
     raise ValueError(f"{_shown(value)} does not fit: {where}")
