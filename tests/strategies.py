@@ -33,6 +33,9 @@ orgnr = st.sampled_from(["910380133", "917884757", "974761467"])
 country = st.sampled_from(["NO", "SE", "DK", "US", "GB", "DE", "IE", "BG"])
 email = st.from_regex(r"\A[a-z]{1,8}@[a-z]{1,8}\.(no|com)\Z")
 url = st.from_regex(r"\Ahttps://[a-z]{1,10}\.(no|com)(/[a-z]{0,8})?\Z")
+host = st.from_regex(r"\A(https://)?[a-zæøå0-9]{1,10}\.(no|com)/?\Z")
+# One line (text that can reach a header): the tricky strings without control characters.
+line = text.filter(lambda s: m.control_problem(s) is None)
 
 
 def _validator_funcs(meta) -> set:
@@ -74,8 +77,12 @@ def for_type(tp, meta=(), name: str = ""):
             return name_in_db
         if m._check_timestamp_column in funcs:
             return st.one_of(name_in_db, st.builds(lambda t, c: f"{t}.{c}", name_in_db, name_in_db))
-        if any(getattr(x, "pattern", None) == "^https?://" for x in meta) or name == "url":
+        if m._check_web_url in funcs or name == "url":
             return url
+        if m._check_alias in funcs:
+            return host
+        if m._check_line in funcs:
+            return line
         if any("@" in str(getattr(x, "pattern", "") or "") for x in _flatten(meta)):
             return email
         return text

@@ -14,6 +14,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from personvern.audit.service import record
+from personvern.core.headers import control_problem
 
 from .access import may_create_organisation, to_second_factor
 from .models import Membership, TokenBucket
@@ -126,6 +127,8 @@ def org_create(request):
         name = (request.POST.get("name") or "").strip()
         if not 2 <= len(name) <= 200:
             error = _("Skriv organisasjonens navn (2–200 tegn).")
+        elif control_problem(name):  # the name is in the subject of reminder mails
+            error = _("Skriv navnet på én linje, uten linjeskift eller andre kontrolltegn.")
         else:
             org = organisation_create(name=name, user=request.user, request=request)
             return redirect("registry:overview", org.slug)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import secrets
 import threading
 import time
 from dataclasses import dataclass
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from personvern.audit.service import record
+from personvern.core.headers import alias_host, one_line, origin
 from personvern.core.manifest import Register
 from personvern.registry.services import current_register
 
@@ -24,31 +25,30 @@ from .ledger import truncate_ip
 from .models import OPTIONAL_CATEGORIES, EmailConsentEvent, NewsletterList, Site, Subscriber
 from .texts import BANNER, BANNER_KEYS, BANNER_TEXT_VERSION, CATEGORIES, duration_text
 
+log = logging.getLogger(__name__)
+
 # --------------------------------------------------------------------------
 # The banner: categories, cookie table, version hash, allowed origins
 # --------------------------------------------------------------------------
 
 
-def origin_of(url: str) -> str:
-    parts = urlsplit(url.strip())
-    if not parts.scheme or not parts.hostname:
-        return ""
-    default = {"http": 80, "https": 443}.get(parts.scheme)
-    port = f":{parts.port}" if parts.port and parts.port != default else ""
-    return f"{parts.scheme}://{parts.hostname.lower()}{port}"
-
-
 def register_origins(register: Register | None) -> frozenset[str]:
-    """Origins of the organisation's registered websites and their aliases."""
+    """Origins of the organisation's registered websites and their aliases.
+
+    They go into headers (CORS, CSP frame-ancestors). The register refuses a website or
+    alias that is not a valid address when it is saved; one stored before that is left
+    out here, and logged, so it never becomes a header or a server error.
+    """
     origins: set[str] = set()
     for site in register.controller.websites if register else []:
-        origin = origin_of(site.url)
-        if origin:
-            origins.add(origin)
-        for alias in site.aliases:
-            host = alias.strip().lower().removeprefix("https://").removeprefix("http://").strip("/")
-            if host:
-                origins.update({f"https://{host}", f"http://{host}"})
+        candidates = [site.url] + [f"{scheme}://{alias_host(a)}" for a in site.aliases for scheme in ("https", "http")]
+        for url in candidates:
+            found = origin(url)
+            if found:
+                origins.add(found)
+            else:
+                log.warning("register of %r: website or alias %r is not a valid address; left out",
+                            register.controller.legal_name, url)
     return frozenset(origins)
 
 
@@ -297,8 +297,8 @@ def send_confirmation(subscriber: Subscriber, base_url: str) -> None:
         "unsubscribe": headers["List-Unsubscribe"].strip("<>"),
         "org": newsletter.organisation.name,
     }
-    message = EmailMultiAlternatives(
-        subject.format(**values), body.format(**values), to=[subscriber.email], headers=headers
+    message = EmailMultiAlternatives(  # a list name saved before names were checked is cleaned, not a failure
+        one_line(subject.format(**values)), body.format(**values), to=[subscriber.email], headers=headers
     )
     message.send()
 

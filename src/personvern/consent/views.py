@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-
 from django import forms
 from django.contrib import messages
 from django.http import HttpResponseForbidden, StreamingHttpResponse
@@ -13,6 +11,8 @@ from django.utils.translation import gettext_lazy
 
 from personvern.accounts.access import org_view
 from personvern.audit.service import record
+from personvern.core.headers import control_problem, host_problem
+from personvern.core.spreadsheet import csv_writer
 from personvern.registry.services import current_register
 
 from . import services
@@ -25,6 +25,12 @@ class SiteForm(forms.ModelForm):
     class Meta:
         model = Site
         fields = ["lifetime_days", "ledger_retention_days", "reopen_button", "cookie_domain"]
+
+    def clean_cookie_domain(self):
+        value = self.cleaned_data["cookie_domain"].strip().lower().lstrip(".")
+        if value and (host_problem(value) or ":" in value):  # it goes into the Set-Cookie header
+            raise forms.ValidationError(gettext_lazy("Skriv et domenenavn, f.eks. example.no."))
+        return value
 
     def clean_lifetime_days(self):
         value = self.cleaned_data["lifetime_days"]
@@ -44,6 +50,12 @@ class NewsletterForm(forms.ModelForm):
         fields = ["name", "wording_nb", "wording_en", "webhook_url"]
         widgets = {"wording_nb": forms.Textarea(attrs={"rows": 3}), "wording_en": forms.Textarea(attrs={"rows": 3})}
 
+    def clean_name(self):
+        name = self.cleaned_data["name"]
+        if control_problem(name):  # the name is in the subject of the confirmation mail
+            raise forms.ValidationError(gettext_lazy("Skriv navnet på én linje, uten linjeskift eller andre kontrolltegn."))
+        return name
+
 
 def _can(request, capability: str) -> bool:
     return request.membership.can(capability)
@@ -56,6 +68,7 @@ def index(request):
     sites = list(org.consent_sites.all())
     taken = {s.url for s in sites}
     free = [w.url for w in (register.controller.websites if register else []) if w.url not in taken]
+    list_form = NewsletterForm()
     if request.method == "POST":
         if not _can(request, "publish"):
             return HttpResponseForbidden()
@@ -64,7 +77,7 @@ def index(request):
             messages.success(request, _("Nettstedet er lagt til."))
             return redirect("consent:site", org.slug, site.pk)
         if request.POST.get("action") == "add_list":
-            form = NewsletterForm(request.POST)
+            form = list_form = NewsletterForm(request.POST)  # shown again with its errors
             if form.is_valid():
                 newsletter = form.save(commit=False)
                 newsletter.organisation = org
@@ -78,7 +91,7 @@ def index(request):
              .order_by("at")[:200] if query else None)
     return render(request, "consent/index.html", {
         "query": query, "found": found,
-        "sites": sites, "free": free, "lists": org.newsletter_lists.all(), "list_form": NewsletterForm(),
+        "sites": sites, "free": free, "lists": org.newsletter_lists.all(), "list_form": list_form,
         "uncategorised": uncategorised, "can_edit": _can(request, "publish"),
     })
 
@@ -133,7 +146,7 @@ class _Echo:
 
 
 def _csv_response(filename: str, header: list[str], rows):
-    writer = csv.writer(_Echo())
+    writer = csv_writer(_Echo())
 
     def stream():
         yield "\ufeff"

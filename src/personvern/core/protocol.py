@@ -13,7 +13,6 @@ register does not say is written as "ikke oppgitt" / "not stated", so a gap is v
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import re
@@ -22,6 +21,7 @@ from dataclasses import dataclass
 from . import language as L
 from .manifest import Activity, Address, Register, Text
 from .notice import retention_text
+from .spreadsheet import csv_writer, text_cells
 
 COLUMNS: list[tuple[str, str, str]] = [  # (key, nb, en)
     ("no", "Nr.", "No."),
@@ -251,7 +251,7 @@ def to_csv(reg: Register, lang: str = "nb") -> str:
     """One header row and one row per activity (UTF-8; line breaks inside cells are kept, quoted)."""
     rec = record(reg, lang)
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    w = csv_writer(buf, lineterminator="\n")
     w.writerow(rec.headers)
     w.writerows(rec.rows)
     return buf.getvalue()
@@ -329,6 +329,7 @@ def to_xlsx(reg: Register, lang: str = "nb", today: dt.date | None = None) -> by
         rs.column_dimensions[get_column_letter(col)].width = width
     rs.freeze_panes = "A2"
 
+    text_cells(wb)  # register text that starts with "=" stays text
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -8,7 +8,15 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from personvern.core.manifest import Register, _NoDatesLoader, loads_register, sql_conditions
+from personvern.core.manifest import (
+    Problem,
+    Register,
+    RegisterError,
+    _NoDatesLoader,
+    loads_register,
+    sql_conditions,
+    stored_register,
+)
 
 
 class RegisterVersion(models.Model):
@@ -28,7 +36,20 @@ class RegisterVersion(models.Model):
         return f"{self.organisation.slug} v{self.number}"
 
     def register(self) -> Register:
-        return loads_register(self.yaml, f"{self.organisation.slug} v{self.number}")
+        """The register as saved; text that later checks refuse still loads (see `problems`)."""
+        with stored_register():
+            return loads_register(self.yaml, self._name())
+
+    def problems(self) -> list[Problem]:
+        """What the register's checks refuse in this version today (saved before a check existed)."""
+        try:
+            loads_register(self.yaml, self._name())
+        except RegisterError as exc:
+            return exc.problems
+        return []
+
+    def _name(self) -> str:
+        return f"{self.organisation.slug} v{self.number}"
 
     def sql_conditions(self) -> list[tuple[str, str]]:
         """Retention conditions this version still writes as SQL text (see core.manifest)."""

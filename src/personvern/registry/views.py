@@ -135,6 +135,7 @@ def overview(request):
     return render(request, "registry/overview.html", {
         "version": version,
         "register": register,
+        "problems": version.problems() if version else [],
         "summary": _summary(register) if register else None,
         "sections": _sections(),
         "can_edit": request.membership.can("edit_register"),

@@ -14,7 +14,6 @@ once through an expiring link, and deleted after download or expiry.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import json
@@ -29,6 +28,7 @@ from django.utils import timezone
 
 from personvern import crypto
 from personvern.audit.service import record
+from personvern.core.spreadsheet import csv_writer
 
 from .letters import RIGHTS, activity_facts
 from .models import ExportPackage, ExportRows, Request
@@ -105,17 +105,12 @@ def rows_delete_if_done(request: Request) -> int:
 
 
 def _csv(rows: list[dict]) -> str:
-    columns: list[str] = []
-    for row in rows:
-        for key in row:
-            if key not in columns:
-                columns.append(key)
+    columns = list(dict.fromkeys(key for row in rows for key in row))
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore", lineterminator="\r\n")
+    writer = csv_writer(buf, lineterminator="\r\n")
     if columns:
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: "" if row.get(k) is None else row.get(k) for k in columns})
+        writer.writerow(columns)
+        writer.writerows(["" if row.get(k) is None else row.get(k) for k in columns] for row in rows)
     return buf.getvalue()
 
 

@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 
 from personvern.audit.service import record
+from personvern.core.headers import one_line
 from personvern.jobs.periodic import periodic
 
 from .models import OPEN_STATES, Reminder, Request
@@ -91,7 +92,7 @@ def send_reminders(today=None) -> int:
             continue
         to = responsible_emails(req.organisation)
         url = settings.SITE_URL + reverse("rights:detail", kwargs={"org": req.organisation.slug, "ref": req.reference})
-        subject = SUBJECTS[kind].format(ref=req.reference, org=req.organisation.name)
+        subject = one_line(SUBJECTS[kind].format(ref=req.reference, org=req.organisation.name))  # a name is one line
         try:
             with transaction.atomic():  # the row and the mail together: a failed send is retried next run
                 Reminder.objects.create(request=req, kind=kind, due_on=req.due_on, recipients=len(to))

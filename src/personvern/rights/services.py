@@ -26,6 +26,7 @@ from django.utils.translation import gettext_noop
 from personvern.accounts.models import CAPABILITIES, ROLE_RANK, Membership
 from personvern.audit.service import record
 from personvern.core import deadlines
+from personvern.core.headers import one_line
 from personvern.registry.services import current_register
 
 from . import letters
@@ -144,7 +145,7 @@ def _send(to: str, letter: letters.Letter) -> bool:
     if not to:
         return False
     try:
-        EmailMultiAlternatives(letter.subject, letter.body, to=[to]).send()
+        EmailMultiAlternatives(one_line(letter.subject), letter.body, to=[to]).send()
     except Exception:  # the request is stored; staff see that the mail failed and can resend
         log.exception("could not send rights mail")
         return False
