@@ -124,8 +124,10 @@ def test_a_cookie_domain_with_a_header_is_refused(login, members, org):
     assert site.cookie_domain == "alpha.example"
 
 
-def test_an_organisation_name_on_two_lines_is_refused(login, members):
+def test_an_organisation_name_on_two_lines_is_refused(login, members, settings):
     from personvern.accounts.models import Organisation
+
+    settings.PERSONVERN_ORG_CREATION = "members"
 
     response = login(members["owner"]).post("/accounts/orgs/new/", {"name": "Gamma AS\r\nBcc: all@example.no"})
     assert response.status_code == 400
