@@ -211,6 +211,9 @@ def _print_erasure(result: execute.EraseResult, where: str, form: str) -> None:
     for place in residue.places:
         rows_text = f"{'at least ' if place.at_least else ''}{place.rows} row{'s' if place.rows != 1 else ''}"
         print(f"Residue: the person's {', '.join(place.kinds)} {verb} in {place.table}.{place.column} ({rows_text})")
+    for place, n in residue.name_only.items():
+        print(f"Her full name alone also stands in {place} ({n} row{'s' if n != 1 else ''}) in rows that are not hers: "
+              "a namesake or a mention; look at them by hand")
     for note in residue.notes:
         print(f"Not searched: {note}")
     scope = "every table" if residue.whole_database else "the map's tables"

@@ -17,7 +17,9 @@ searched, and the result says so: a name of one word, any value under MIN_LENGTH
 characters, and digit-only values under MIN_DIGITS digits outside equality.
 
 Rows kept under a legal hold are reported as kept (law, columns, until when), restricted
-rows as restricted; neither is residue."""
+rows as restricted; neither is residue. Her full name alone, in a row that is not one of
+hers, is reported apart (name_only): a namesake cannot be told from a mention by a
+search, and a common name would otherwise keep every erasure of it from being verified."""
 
 from __future__ import annotations
 
@@ -37,6 +39,7 @@ from personvern.connectors.engine import ConnectorError, _short, reflect
 MIN_LENGTH = 3  # shorter values (a two-letter name) would match nearly any text
 MIN_DIGITS = 5  # shorter digit strings (customer number 42) stand inside prices, dates and phone numbers
 ROW_LIMIT = 1000  # matching rows read per table; beyond it the count is "at least"
+PROSE_LENGTH = 32  # a shorter text column holds a value (a code, a phone number), not prose: asked by equality
 NAME = "name"
 
 Key = tuple
@@ -79,6 +82,9 @@ class Residue:
     places: list[Place]
     kept: list[Kept]
     restricted: dict[str, int]  # table.column -> restricted rows (left alone on purpose) holding her values
+    # table.column -> rows that hold her full name and nothing else of hers, in rows that are
+    # not hers: another person of the same name, or a mention; for a person to look at
+    name_only: dict[str, int]
     notes: list[str]  # what was not searched, and why (never the values)
     whole_database: bool
     tables: int
@@ -159,14 +165,6 @@ def person_values(datamap: DataMap, identity: Mapping[str, str], rows: Mapping[s
     return values
 
 
-def _case_spellings(value: str) -> list[str]:
-    """SQLite's lower() and LIKE fold ASCII only (and a PostgreSQL in the C locale does
-    the same): for a value with other letters, search its common casings too."""
-    if value.isascii():
-        return [value]
-    return list(dict.fromkeys([value, value.lower(), value.upper(), value.title()]))
-
-
 def _substring_terms(spellings: list[str], notes: Values) -> list[str]:
     """Spellings worth a substring search: long enough, and not containing another term
     (a phone number's +47 spelling holds its national one)."""
@@ -183,7 +181,7 @@ def _substring_terms(spellings: list[str], notes: Values) -> list[str]:
     for low, term in folded:
         if not any(k in low for k, _ in kept):
             kept.append((low, term))
-    return [s for _, term in kept for s in _case_spellings(term)]
+    return [term for _, term in kept]
 
 
 # ------------------------------------------------------------------ columns
@@ -210,9 +208,20 @@ def _fits(column: sa.Column, value: str) -> bool:
     return not length or len(value) <= length
 
 
-def _like(column: sa.Column, term: str) -> sa.ColumnElement[bool]:
+def like_pattern(term: str) -> str:
+    """`%term%` with LIKE's own characters escaped (escape character '/'), and each letter
+    outside ASCII as '_' (any one character): SQLite's LIKE folds the case of ASCII only,
+    so 'Næss' finds 'NÆSS' too, in one pattern instead of one per casing."""
     escaped = term.replace("/", "//").replace("%", "/%").replace("_", "/_")
-    return column.ilike(f"%{escaped}%", escape="/")
+    return "%" + "".join(ch if ch.isascii() else "_" for ch in escaped) + "%"
+
+
+def _like(column: sa.Column, term: str, dialect: str) -> sa.ColumnElement[bool]:
+    # PostgreSQL's LIKE is case-sensitive: ILIKE. SQLite's LIKE and MariaDB's (in its
+    # case-insensitive collations) fold case themselves; lower() on both sides would
+    # triple the cost of the scan.
+    pattern = like_pattern(term)
+    return column.ilike(pattern, escape="/") if dialect == "postgresql" else column.like(pattern, escape="/")
 
 
 def _equal(column: sa.Column, values: list[str]) -> sa.ColumnElement[bool] | None:
@@ -225,28 +234,33 @@ def _equal(column: sa.Column, values: list[str]) -> sa.ColumnElement[bool] | Non
     return column.in_(fitting) if fitting else None
 
 
-def _column_tests(datamap: DataMap, table: sa.Table, values: Values, terms: dict[str, list[str]]) -> dict[str, dict[str, sa.ColumnElement[bool]]]:
-    """{column: {kind: condition}} for the columns worth asking."""
+def _column_tests(
+    datamap: DataMap, table: sa.Table, values: Values, terms: dict[str, list[str]], dialect: str
+) -> dict[str, dict[str, sa.ColumnElement[bool]]]:
+    """{column: {kind: condition}} for the columns worth asking: equality on identity
+    columns (their own kind), on indexed columns and on short ones (they hold a value, not
+    prose); a substring search on the other text columns."""
     spec = datamap.tables.get(table.name)
     identity = {c: str(k) for c, k in spec.identity_columns().items()} if spec else {}
     indexed = _indexed(table)
     tests: dict[str, dict[str, sa.ColumnElement[bool]]] = {}
     for column in table.c:
         found: dict[str, sa.ColumnElement[bool]] = {}
-        if column.name in identity:  # her own kind of value, exactly: the index answers
+        length = getattr(column.type, "length", None)
+        if column.name in identity:
             kind = identity[column.name]
             condition = _equal(column, values.by_kind.get(kind, []))
             if condition is not None:
                 found[kind] = condition
-        elif is_text(column) and column.name in indexed:
+        elif is_text(column) and (column.name in indexed or (length is not None and length < PROSE_LENGTH)):
             for kind, spellings in values.by_kind.items():
                 condition = _equal(column, spellings)
                 if condition is not None:
                     found[kind] = condition
         elif is_text(column):
             for kind, spellings in values.by_kind.items():
-                parts = [_like(column, t) for t in terms.get(kind, []) if _fits(column, t)]
-                short = [v for v in spellings if v.isdigit() and len(v) < MIN_DIGITS and _fits(column, v)]
+                parts = [_like(column, t, dialect) for t in terms.get(kind, []) if _fits(column, t)]
+                short = [v for v in spellings if v.isdigit() and len(v) < MIN_DIGITS]
                 if short:
                     parts.append(column.in_(short))
                 if parts:
@@ -288,12 +302,13 @@ def search(
     truncated: set[str] = set()
     kept_matches: dict[str, int] = {}
     restricted_matches: dict[str, int] = {}
+    name_only: dict[str, int] = {}
     columns = queries = 0
     try:
         with engine.connect() as conn:
             for name in names:
                 table = metadata.tables[name]
-                tests = _column_tests(datamap, table, values, terms)
+                tests = _column_tests(datamap, table, values, terms, engine.dialect.name)
                 if not tests:
                     continue
                 columns += len(tests)
@@ -323,6 +338,8 @@ def search(
                             kept_matches[name] = kept_matches.get(name, 0) + 1
                         elif where_ == "restricted":
                             restricted_matches[f"{name}.{column}"] = restricted_matches.get(f"{name}.{column}", 0) + 1
+                        elif set().union(*matched.values()) == {NAME} and key not in rows.get(name, {}):
+                            name_only[f"{name}.{column}"] = name_only.get(f"{name}.{column}", 0) + 1
                         else:
                             counts[name, column] = counts.get((name, column), 0) + 1
                             kinds.setdefault((name, column), set()).update(found_kinds)
@@ -335,7 +352,7 @@ def search(
     ]
     kept = kept_under_hold(datamap, metadata, rows, held, kept_matches)
     return Residue(
-        places, kept, restricted_matches, values.notes, whole_database, len(names), columns, queries, time.perf_counter() - started
+        places, kept, restricted_matches, name_only, values.notes, whole_database, len(names), columns, queries, time.perf_counter() - started
     )
 
 

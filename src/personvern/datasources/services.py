@@ -153,6 +153,7 @@ def erasure_outcome(result: execute.EraseResult) -> dict:
             for k in residue.kept
         ],
         "residue": [{"table": p.table, "column": p.column, "rows": p.rows, "kinds": list(p.kinds)} for p in residue.places],
+        "name_only": residue.name_only,
     }
 
 
