@@ -11,11 +11,13 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from examples.shop import ensure_database
+from examples.shop import drop_database, ensure_database
 from personvern.connectors.datamap import parse_datamap
 from personvern.connectors.engine import ConnectorError, make_engine
 from personvern.connectors.execute import Collector, access, erase, prepare, restrict
 from personvern.connectors.plan import ErasureRefused, build_plan, prove
+
+from .conftest import _new_url
 
 NOW = dt.datetime(2026, 11, 1, 12, 0)
 KARI, OLA, SIRI, PER = 1, 2, 3, 4  # two customers, two staff users (Per wrote only a note on Kari's order)
@@ -161,12 +163,25 @@ def with_changes(**changes) -> dict:
     return data
 
 
-@pytest.fixture
-def shop(db_url):
-    ensure_database(db_url)
-    engine = make_engine(db_url)
+@pytest.fixture(scope="session")
+def _walk_db(backend, tmp_path_factory):
+    url = _new_url(backend, tmp_path_factory.mktemp(backend + "-walk"), "walk")
+    ensure_database(url)
+    engine = make_engine(url)
     metadata.create_all(engine)
+    engine.dispose()
+    yield url
+    drop_database(url)
+
+
+@pytest.fixture
+def shop(_walk_db):
+    """The shop-shaped schema, its rows laid anew for each test (one database per backend)."""
+    engine = make_engine(_walk_db)
     with engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE IF EXISTS pv_restriction"))
+        for table in reversed(metadata.sorted_tables):
+            conn.execute(table.delete())
         for table in metadata.sorted_tables:
             conn.execute(table.insert(), ROWS[table.name])
     yield engine
@@ -322,3 +337,81 @@ def test_the_map_marks_are_checked_against_the_schema(shop):
         parse_datamap(with_changes(order_note={"foreign_keys": {"user_id": "sometimes"}}))
     legacy = parse_datamap({"tables": {name: spec for name, spec in MAP["tables"].items() if "role" not in spec}})
     assert legacy.limits.max_rows == 1000 and legacy.tables["order_note"].foreign_keys == {}  # today's maps still load
+
+
+# ------------------------------------------------ real applications' schemas
+
+LOOKUPS = {  # shared rows every customer's rows point at (tests/realschemas/fill.py)
+    "oscar": ["address_country", "django_site", "partner_partner", "catalogue_product", "partner_stockrecord", "auth_group"],
+    "helpdesk": ["helpdesk_queue", "helpdesk_kbitem", "helpdesk_kbcategory", "auth_group"],
+}
+
+
+def operators_map(app: str):
+    """A careful operator's map as the issue's was: every table of the application, rows
+    deleted, the e-mail columns as identity (masked where they may be NULL). No marks."""
+    from tests.realschemas import schema_metadata
+
+    tables = {}
+    for name, table in schema_metadata(app).tables.items():
+        columns = {}
+        for column in table.c:
+            if (column.name == "email" or column.name.endswith("_email")) and isinstance(column.type, sa.String):
+                columns[column.name] = {"category": "contact.email", "identity": "email"} | ({"erasure": "set_null"} if column.nullable else {})
+        tables[name] = {"erasure": "delete_row", "columns": columns}
+    return parse_datamap({"tables": tables})
+
+
+def every_row(engine, app: str) -> dict[str, dict[tuple, tuple]]:
+    from tests.realschemas import schema_metadata
+
+    out = {}
+    with engine.connect() as conn:
+        for name, table in schema_metadata(app).tables.items():
+            pk = list(table.primary_key.columns)
+            out[name] = {tuple(r[: len(pk)]): tuple(r) for r in conn.execute(sa.select(*pk, *table.c))}
+    return out
+
+
+@pytest.mark.parametrize("app", ["oscar", "helpdesk"])
+def test_real_schemas_erasure_touches_no_one_else(fresh_real_schema, app):
+    """django-oscar and django-helpdesk, filled with 200 customers and staff: for two
+    customers in turn, access shows no other customer's e-mail and no other account (her
+    own messages may name the staff they went to), and erasure changes only rows of
+    hers (and reported dependent rows of others): no other account, no row pointing at
+    another user, no shared lookup row."""
+    from tests.realschemas import schema_metadata
+
+    url, population = fresh_real_schema(app)
+    engine = make_engine(url)
+    datamap = operators_map(app)
+    metadata = schema_metadata(app)
+    user_keys = [(t.name, fk.parent.name) for t in metadata.tables.values() for fk in t.foreign_keys if fk.column.table.name == "auth_user"]
+    try:
+        for person in (population.customers[3], population.customers[50]):
+            seen = access(engine, datamap, {"email": person.email})
+            text = json.dumps([seen.rows, seen.context], default=str)
+            assert [p.email for p in population.customers if p.email != person.email and p.email in text] == []
+            assert [r["id"] for r in seen.rows["auth_user"]] == [person.id] and "auth_user" not in seen.context
+
+            before = every_row(engine, app)
+            result = erase(engine, datamap, {"email": person.email}, now=NOW, search_residue=False)  # residue: test_residue.py
+            changed = changed_rows(before, every_row(engine, app))
+            assert changed.pop("auth_user") == {person.id}, "no other account is touched"
+            for name in LOOKUPS[app]:
+                assert name not in changed, f"{name}: a shared row changed"
+            dependent = {name: {k[0] for k in t.dependent_deleted} for name, t in result.plan.tables.items()}
+            for name, column in user_keys:
+                if name not in changed:
+                    continue
+                names = [c.name for c in metadata.tables[name].c]
+                at = names.index(column) + 1  # after the key
+                hers = [names.index(c) + 1 for c in datamap.tables[name].identity_columns()]  # her ticket, assigned to staff
+                others = {
+                    k for k in changed[name] - dependent.get(name, set())
+                    if before[name][(k,)][at] not in (None, person.id) and person.email not in [before[name][(k,)][i] for i in hers]
+                }
+                assert not others, f"{name}.{column}: rows of other users changed: {sorted(others)}"
+            assert sum(map(len, changed.values())) + 1 <= result.plan.touched
+    finally:
+        engine.dispose()

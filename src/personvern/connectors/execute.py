@@ -150,13 +150,22 @@ def access(engine: Engine, datamap: DataMap, identity: Mapping[str, str]) -> Acc
             conn.rollback()
     except SQLAlchemyError as exc:
         raise ConnectorError(f"access failed: {_short(exc)}") from None
-    rows = {name: [_jsonable(r) for r in found.rows[name].values()] for name in ctx.datamap.tables if found.rows.get(name)}
+    rows = {name: [_jsonable(_export_row(ctx, found, name, k, r)) for k, r in found.rows[name].items()] for name in ctx.datamap.tables if found.rows.get(name)}
     context = {
         name: [_jsonable(r) for r in found.reference[name].values() if r is not None]
         for name in ctx.datamap.tables
         if any(r is not None for r in found.reference.get(name, {}).values())
     }
     return AccessResult(rows, {n: len(r) for n, r in rows.items()}, collector.queries, time.perf_counter() - started, context)
+
+
+def _export_row(ctx: Context, found: Found, name: str, key: Key, row: dict[str, Any]) -> dict[str, Any]:
+    """A row of hers as it is; a dependent row of others (a staff member's note on her
+    order) without its identity columns, which name the other person."""
+    if key not in found.dependent.get(name, ()):
+        return row
+    identity = ctx.datamap.tables[name].identity_columns()
+    return {k: v for k, v in row.items() if k not in identity}
 
 
 def _jsonable(row: Mapping[str, Any]) -> dict[str, Any]:

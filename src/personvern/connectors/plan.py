@@ -346,7 +346,7 @@ def prove(
                 below = [k for k, r in found.reach.get(edge.parent, {}).items() if r.how in (SEED, DOWN) and r.depth < depth and k in hers.get(edge.parent, ())]
                 below += [k for k in plan.tables[edge.parent].dependent_deleted if found.reach[edge.parent][k].depth < depth] if is_dependent and edge.parent in plan.tables else []
                 proof.count(table, keys, pk, _hangs_below(proof, ctx, table, edge, below), True, f"does not hang below the person's rows of {edge.parent}")
-                if name in persons:
+                if not is_dependent and name in persons:
                     proof.count(table, keys, pk, _names_someone(proof, ctx, table, identity), False, "a row of a table of persons that names someone else")
                 if not is_dependent:
                     proof.count(table, keys, pk, _points_at_others(proof, ctx, table, hers, persons), False, "points at another person: not the person's own")

@@ -3,13 +3,13 @@ only point at.
 
 Seeds are the rows whose identity columns match the person. From a row of hers the walk
 goes DOWN to the rows whose foreign key points at it (her orders, their lines): those
-are hers too, except a row of a table of persons (one with identity columns) that names
-someone else. It goes UP from a row of hers to its parent only when no row outside her
+are hers too. It goes UP from a row of hers to its parent only when no row outside her
 rows points at that parent (an order's own billing address); such a parent is hers,
 any other parent is shared and only context. It never expands from a shared or lookup
 row, never walks into a table outside the map, and walks UP into a table of persons
 never (a staff user who wrote a note on her order stays the staff user's). A row below
-hers that also points at another person (another customer's vote on her review) is a
+hers that also points at another person (another customer's vote on her review), or that
+is a row of a table of persons (one with identity columns) naming someone else, is a
 dependent row of others: the plan decides what happens to it.
 
 Set-based: one query per table per round, keys bound as IN lists; whether a parent is
@@ -164,7 +164,6 @@ class Found:
     reach: dict[str, dict[Key, Reach]] = field(default_factory=dict)
     dependent: dict[str, set[Key]] = field(default_factory=dict)  # rows of others below hers (also in rows)
     reference: dict[str, dict[Key, dict[str, Any] | None]] = field(default_factory=dict)  # shared/lookup rows hers point at (values when asked for)
-    others: dict[str, int] = field(default_factory=dict)  # rows of other persons met and left alone
 
     def owned(self, name: str) -> set[Key]:
         """Her own rows of the table (the dependent rows of others left out)."""
@@ -236,10 +235,12 @@ class Collector:
                     into = [e for e, values in offered if e.child == name]
                     # The database's equality may be wider than Python's (a case-insensitive collation).
                     edge = next((e for e, values in offered if e.child == name and tuple(row[c] for c in e.child_cols) in values), into[0])
-                    if name in self.persons and self._names_someone(name, row, given):
-                        found.others[name] = found.others.get(name, 0) + 1
-                        continue
                     self._own(name, key, row, Reach(DOWN, depth, edge))
+                    if name in self.persons and self._names_someone(name, row, given):
+                        # Another person's row below hers (someone she shared her wish list
+                        # with): a dependent row of others, and the walk goes no further.
+                        found.dependent.setdefault(name, set()).add(key)
+                        continue
                     frontier.setdefault(name, set()).add(key)
         self._mark_dependents()
         self._walk_up()
@@ -272,6 +273,8 @@ class Collector:
         found = self.found
         below = sorted(((r.depth, name, key) for name, reach in found.reach.items() for key, r in reach.items() if r.how == DOWN), key=lambda t: t[0])
         for depth, name, key in below:
+            if key in found.dependent.get(name, ()):
+                continue
             row = found.rows[name][key]
             dependent = self._points_at_someone(name, row)
             edge = found.reach[name][key].edge
