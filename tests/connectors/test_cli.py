@@ -106,7 +106,7 @@ def test_the_guard_refuses_a_large_plan_with_exit_1_until_confirmed(small_shop):
         (["--identity", "username=kari"], "the dataset map has no column that identifies a person by 'username'"),
         (["--map", "BROKEN"], "tables.accounts.columns.first_name.erasure: set_null on a NOT NULL column"),
         (["--url", "mysql://root@127.0.0.1:1/shop"], "error: 127.0.0.1:1 refused the connection"),
-        (["--url", "sqlite:///{folder}/shpo.db"], "error: no SQLite database at"),
+        (["--url", "sqlite:///{folder}/shpo.db"], "error: there is no file"),
         (["--hash-key-file", None], "give its key with --hash-key-file FILE"),
     ],
     ids=["kind", "kind-not-in-map", "bad-map", "unreachable", "mistyped-path", "no-hash-key"],

@@ -100,8 +100,6 @@ def run_request(args: argparse.Namespace) -> int:
     datamap = load_datamap_file(args.map)
     identity = dict(args.identity)
     url = normalise_url(args.url)
-    if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).is_file():
-        raise ConnectorError(f"no SQLite database at {url.database} (a mistyped path would create an empty one)")
     hash_key = None
     if getattr(args, "hash_key_file", None):
         try:
@@ -113,7 +111,7 @@ def run_request(args: argparse.Namespace) -> int:
     if args.command == "erase" and hash_key is None and datamap.needs_hash_key():
         raise ConnectorError("the dataset map erases some columns with a keyed hash: give its key with --hash-key-file FILE")
     where = make_url(str(args.url)).render_as_string(hide_password=True)
-    engine = make_engine(url)
+    engine = make_engine(url, create_sqlite=False)  # a mistyped path is an error, not a new empty database
     try:
         if args.command == "access":
             found = execute.access(engine, datamap, identity)
