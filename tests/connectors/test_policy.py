@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import socket
 
 import pytest
 import sqlalchemy as sa
 
+from personvern.connectors import engine as connector_engine
 from personvern.connectors.engine import (
     ConnectFailed,
     ConnectionPolicy,
@@ -241,3 +243,25 @@ def test_a_refused_connection_is_refused_before_any_traffic(files):
         make_engine("postgresql://postgres@127.0.0.1:5432/postgres", policy=ConnectionPolicy(ports=((5433, 5433),)))
     with pytest.raises(ConnectFailed, match="127.0.0.1:9 refused the connection"):
         probe("postgresql://postgres@127.0.0.1:9/postgres", policy=ConnectionPolicy(allow=("127.0.0.1",), ports=((9, 9),)))
+
+
+def test_the_connection_goes_to_the_checked_address_and_a_rebound_name_reaches_nothing(monkeypatch):
+    """A DNS server that answers 127.0.0.1 (allowed) first and a private address next: the
+    driver never resolves the name itself, and every new connection is checked again."""
+    answers = iter(["127.0.0.1", "10.0.0.1"])
+
+    def rebinding_dns(host, port, *args, **kwargs):
+        assert host == "pv-rebind.invalid"  # a name no real resolver knows
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (next(answers), port))]
+
+    monkeypatch.setattr(connector_engine, "getaddrinfo", rebinding_dns)
+    servers = {"postgresql": os.environ.get("PV_TEST_PG", "postgresql://postgres@127.0.0.1:5432") + "/postgres",
+               "mysql": os.environ.get("PV_TEST_MYSQL", "mysql://root@127.0.0.1:3306") + "/"}
+    for url in servers.values():
+        answers = iter(["127.0.0.1", "10.0.0.1"])
+        engine = make_engine(sa.engine.make_url(url).set(host="pv-rebind.invalid"), policy=ConnectionPolicy(allow=("127.0.0.1",)))
+        with engine.connect() as conn:  # the checked address: the driver could not resolve the name
+            assert conn.execute(sa.text("SELECT 1")).scalar() == 1
+        engine.dispose()
+        with pytest.raises(Refused, match=r"pv-rebind.invalid \(10.0.0.1\) is a private address"):
+            engine.connect()

@@ -242,12 +242,13 @@ def _local_addresses() -> frozenset:
 
 
 _resolver = concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="pv-resolve")
+getaddrinfo = socket.getaddrinfo  # the policy's resolver (a test plays a rebinding DNS server through it)
 
 
 def resolve(host: str, port: int, timeout: float) -> list[str]:
     """The host's addresses, in the resolver's order; a literal address is returned as it is
     normalised (127.1 -> 127.0.0.1). Bounded: the system resolver has no timeout of its own."""
-    future = _resolver.submit(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
+    future = _resolver.submit(getaddrinfo, host, port, type=socket.SOCK_STREAM)
     try:
         infos = future.result(timeout=timeout)
     except (OSError, UnicodeError, concurrent.futures.TimeoutError):
