@@ -7,6 +7,7 @@ import socket
 import socketserver
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from conftest import DATAMAP
@@ -90,6 +91,11 @@ def test_personvern_own_sqlite_database_is_refused_by_path_dots_and_symlink(offi
         assert "er en av personverns egne filer" in _url_error(_new(officer, url)), url
     assert "ikke en file:-URI" in _url_error(_new(officer, f"sqlite:///file:{own}"))
     assert "URL-parameteren «mode» er ikke tillatt" in _url_error(_new(officer, f"sqlite:///file:{own}?mode=rw&uri=true"))
+    # An operator who allowed everything still never lets staff open personvern's code, settings or var files.
+    settings.PERSONVERN_SQLITE_DIRS = ["/"]
+    var = Path(django_settings.VAR_DIR)
+    for path in (Path(django_settings.BASE_DIR) / "settings.py", var / "personvern.sqlite3", var / "media" / "x.sqlite3"):
+        assert "er en av personverns egne filer" in _url_error(_new(officer, f"sqlite:///{path}")), path
     assert not Connection.objects.exists()
 
 
