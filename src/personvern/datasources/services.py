@@ -85,6 +85,8 @@ def datamap_problems(connection: Connection, text: str) -> list[str]:
         metadata = conn_engine.reflect(connection_engine(connection), refresh=True)
     except ConnectorError as exc:  # an unreachable or refused database: say so, keep the map
         return [f"could not check the map against the database: {explain(exc)}"]
+    except Exception as exc:  # never a 500, never a server's words
+        return [f"could not check the map against the database ({type(exc).__name__})"]
     return check_against_schema(datamap, metadata)
 
 
