@@ -197,3 +197,16 @@ def test_connections_stored_before_the_policy_are_refused_by_rights_tasks_and_re
     run = services.retention_run(org=org, trigger="schedule")
     assert "personverns egne filer" in run.error and not run.results
     assert own.read_bytes() == before
+
+
+def test_a_mistyped_policy_setting_is_said_at_start_up(settings):
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    settings.PERSONVERN_CONNECTOR_ALLOW = ["10.0.0.0/33"]
+    with pytest.raises(SystemCheckError, match="connection policy: '10.0.0.0/33' is neither a network"):
+        call_command("check")
+    settings.PERSONVERN_CONNECTOR_ALLOW = []
+    settings.PERSONVERN_CONNECTOR_PORTS = "5432,99999"
+    with pytest.raises(SystemCheckError, match="'99999' is not a port"):
+        call_command("check")
