@@ -22,7 +22,8 @@ TRICKY = ["yes", "NO", "off", "null", "~", "0x1F", "1e3", ".inf", "2021-01-01", 
           "end\n\n", "a\tb", "a\x85b", "a\u2028b", "a\r\nb", "\ufeffbom", "æøå ÆØÅ", "§ 13"]
 text = st.one_of(
     st.sampled_from(TRICKY),
-    st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=30),
+    # no NUL and no lone surrogates: the input guard refuses them in any file
+    st.text(st.characters(codec="utf-8", exclude_categories=("Cs",), exclude_characters="\x00"), min_size=1, max_size=30),
 ).filter(lambda s: s.strip() != "")
 slug = st.from_regex(r"\A[a-z0-9][a-z0-9-]{0,15}\Z")
 duration = st.builds(

@@ -289,6 +289,14 @@ def test_an_upload_that_is_not_yaml_gives_its_line(client, members, login, small
     (b"controller:\n  legal_name: Bl\xe5b\xe6r AS\n", "2", "not UTF-8 text (byte 0xe5); save the file as UTF-8"),
     (b"controller:\n  legal_name: A\ncontroller:\n  legal_name: B\n", "3", "duplicate key (first written on line 1); keep one"),
     (b"controller: {legal_name: A}\nsecurity: &x [*x]\n", "2", "an alias (*) inside its own anchor (&) repeats forever"),
+    # each of these answered 500
+    (b"controller: {legal_name: A}\nsecurity:\n" + b"".join(b" " * i + b"k:\n" for i in range(1, 900)), "34",
+     "nested deeper than 32 levels"),
+    (b"controller: {legal_name: A}\nsecurity: " + b"[" * 900 + b"]" * 900, "2", "nested deeper than 32 levels"),
+    (b"controller:\n  legal_name: A\x00\n", "2", "contains a NUL character"),
+    (b'controller:\n  legal_name: "A\\0"\n', "2", "contains a NUL character"),
+    (b'controller:\n  legal_name: "A\\ud800"\n', "2", "contains a lone surrogate"),
+    (b"controller:\n  legal_name: A\n  org_number: " + b"9" * 4301 + b"\n", "3", "a number longer than 40 characters"),
 ])
 def test_an_upload_with_a_file_level_problem_gives_its_line_and_changes_nothing(client, members, login, small, raw, line,
                                                                                  message):

@@ -93,7 +93,7 @@ def check_text(raw: str | bytes, max_bytes: int | None = None) -> str:
         except UnicodeDecodeError as exc:
             line = raw[: exc.start].count(b"\n") + 1
             byte = raw[exc.start : exc.start + 1].hex()
-            raise InputError(f"not UTF-8 text (byte 0x{byte}); save it as UTF-8", line=line) from None
+            raise InputError(f"not UTF-8 text (byte 0x{byte}); save the file as UTF-8", line=line) from None
     else:
         text = raw.removeprefix("\ufeff")
     bad = _BAD_CHAR.search(text)
@@ -284,6 +284,6 @@ def _check_events(parser, limits: Limits) -> None:
                 total += sizes.get(event.anchor, 1)
                 node_done()
             if total > limits.max_values:
-                fail(f"anchors and aliases (& and *) expand the document past {limits.max_values:,} values", event)
+                fail(f"anchors and aliases (& and *) expand the document past {limits.max_values} values", event)
     finally:
         parser.dispose()

@@ -36,6 +36,7 @@ from pydantic import (
 from stdnum.no import orgnr as stdnum_orgnr
 
 from .headers import alias_host, control_problem, host_problem, url_problem
+from .inputs import DEFAULT_LIMITS, InputError, Limits, check_text, check_yaml, format_path
 
 SCHEMA_VERSION = 1
 
@@ -832,16 +833,6 @@ class RegisterError(Exception):
         super().__init__("\n".join(str(p) for p in problems))
 
 
-def format_path(loc: tuple) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + str(part)
-    return out
-
-
 def _line_index(node: yaml.Node, path: tuple = (), index: dict | None = None) -> dict[tuple, int]:
     """Map every field path in the YAML tree to its 1-based line."""
     index = {} if index is None else index
@@ -857,49 +848,24 @@ def _line_index(node: yaml.Node, path: tuple = (), index: dict | None = None) ->
     return index
 
 
-MAX_EXPANDED_VALUES = 200_000  # far beyond any real register; stops an alias bomb early
-
-
-def _structure_problems(node: yaml.Node, filename: str) -> list[Problem]:
-    """What YAML allows and a register must not have: a key written twice (YAML keeps the
-    last silently), an alias inside its own anchor (`&x [*x]` never ends), and aliases that
-    multiply a small file into a huge document."""
+def _duplicate_keys(node: yaml.Node, filename: str) -> list[Problem]:
+    """A key written twice (YAML keeps the last silently). The input guard has bounded the
+    depth and the aliases (an alias inside its own anchor, an alias bomb) before this walk."""
     problems: list[Problem] = []
-    on_path: set[int] = set()
-    count = 0
-
-    def walk(n: yaml.Node, path: tuple) -> bool:
-        nonlocal count
-        count += 1
-        if count > MAX_EXPANDED_VALUES:
-            problems.append(Problem(filename, n.start_mark.line + 1, format_path(path),
-                                    f"anchors and aliases (& and *) expand the document past {MAX_EXPANDED_VALUES} values"))
-            return False
-        if id(n) in on_path:
-            problems.append(Problem(filename, n.start_mark.line + 1, format_path(path),
-                                    "an alias (*) inside its own anchor (&) repeats forever; write the value out"))
-            return True
-        on_path.add(id(n))
-        try:
-            if isinstance(n, yaml.MappingNode):
-                first: dict = {}
-                for key, value in n.value:
-                    name = key.value if isinstance(key, yaml.ScalarNode) else None
-                    if name in first:
-                        problems.append(Problem(filename, key.start_mark.line + 1, format_path(path + (name,)),
-                                                f"duplicate key (first written on line {first[name]}); keep one"))
-                    first.setdefault(name, key.start_mark.line + 1)
-                    if not walk(value, path + (name,)):
-                        return False
-            elif isinstance(n, yaml.SequenceNode):
-                for i, item in enumerate(n.value):
-                    if not walk(item, path + (i,)):
-                        return False
-            return True
-        finally:
-            on_path.discard(id(n))
-
-    walk(node, ())
+    stack: list[tuple[yaml.Node, tuple]] = [(node, ())]
+    while stack:
+        n, path = stack.pop()
+        if isinstance(n, yaml.MappingNode):
+            first: dict = {}
+            for key, value in n.value:
+                name = key.value if isinstance(key, yaml.ScalarNode) else None
+                if name in first:
+                    problems.append(Problem(filename, key.start_mark.line + 1, format_path(path + (name,)),
+                                            f"duplicate key (first written on line {first[name]}); keep one"))
+                first.setdefault(name, key.start_mark.line + 1)
+                stack.append((value, path + (name,)))
+        elif isinstance(n, yaml.SequenceNode):
+            stack.extend((item, path + (i,)) for i, item in enumerate(n.value))
     return problems
 
 
@@ -983,11 +949,22 @@ _NoDatesLoader.yaml_implicit_resolvers = {
 }
 
 
-def loads_register(text: str, filename: str = "<register>") -> Register:
-    loader = _NoDatesLoader(text)
+def _refused(exc: InputError, filename: str) -> RegisterError:
+    return RegisterError([Problem(filename, exc.line, exc.path, exc.message)])
+
+
+def loads_register(text: str, filename: str = "<register>", limits: Limits = DEFAULT_LIMITS) -> Register:
+    """A register from YAML text; RegisterError lists every problem with its file, line and field.
+    The input guard sees the text first: the YAML parser is recursive."""
     try:
+        check_yaml(text, limits, limits.register_bytes)
+    except InputError as exc:
+        raise _refused(exc, filename) from None
+    loader = None
+    try:
+        loader = _NoDatesLoader(text)
         node = loader.get_single_node()
-        problems = _structure_problems(node, filename) if node is not None else []
+        problems = _duplicate_keys(node, filename) if node is not None else []
         if problems:
             raise RegisterError(problems)
         data = loader.construct_document(node) if node is not None else None
@@ -999,21 +976,20 @@ def loads_register(text: str, filename: str = "<register>") -> Register:
             problem += "; indent with spaces, not tabs"
         raise RegisterError([Problem(filename, line, "", f"not valid YAML: {problem}")]) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if data is None:
         raise RegisterError([Problem(filename, 1, "", "the file is empty; a register needs at least a `controller` section")])
     return validate_data(data, filename, _line_index(node))
 
 
-def loads_register_bytes(raw: bytes, filename: str = "<register>") -> Register:
+def loads_register_bytes(raw: bytes, filename: str = "<register>", limits: Limits = DEFAULT_LIMITS) -> Register:
     """Like `loads_register`, from the bytes of a file: text that is not UTF-8 is a located problem."""
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        byte = raw[exc.start : exc.start + 1].hex()
-        raise RegisterError([Problem(filename, line, "", f"not UTF-8 text (byte 0x{byte}); save the file as UTF-8")]) from None
-    return loads_register(text, filename)
+        text = check_text(raw, limits.register_bytes)
+    except InputError as exc:
+        raise _refused(exc, filename) from None
+    return loads_register(text, filename, limits)
 
 
 def load_register(path) -> Register:

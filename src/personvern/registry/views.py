@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
@@ -54,7 +55,6 @@ from .services import (
     version_diff,
 )
 
-MAX_UPLOAD = 1024 * 1024  # bytes
 HISTORY_PAGE = 50
 
 
@@ -402,10 +402,11 @@ def _read_upload(file) -> tuple[Register | None, list, str]:
     """(register, problems, error) from an uploaded file; the register only when it is valid."""
     if file is None:
         return None, [], _("Velg en YAML-fil.")
-    if file.size > MAX_UPLOAD:
-        return None, [], _("Filen er for stor (største tillatte størrelse er %(kb)s kB).") % {"kb": MAX_UPLOAD // 1024}
+    limits = settings.INPUT_LIMITS
+    if file.size > limits.register_bytes:
+        return None, [], _("Filen er for stor (største tillatte størrelse er %(kb)s kB).") % {"kb": limits.register_bytes // 1024}
     try:
-        return loads_register_bytes(file.read(MAX_UPLOAD + 1), os.path.basename(file.name)[:100]), [], ""
+        return loads_register_bytes(file.read(limits.register_bytes + 1), os.path.basename(file.name)[:100], limits), [], ""
     except RegisterError as exc:
         return None, exc.problems, ""
 
@@ -414,7 +415,7 @@ def _read_upload(file) -> tuple[Register | None, list, str]:
 def upload(request):
     version = current_version(request.org)
     current = version.number if version else 0
-    context: dict = {"version": version, "base": current, "max_kb": MAX_UPLOAD // 1024}
+    context: dict = {"version": version, "base": current, "max_kb": settings.INPUT_LIMITS.register_bytes // 1024}
     if request.method != "POST":
         return render(request, "registry/upload.html", context)
     base = _int(request.POST.get("base"))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,6 +15,7 @@ from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from personvern.accounts.access import org_view
+from personvern.core import inputs
 from personvern.registry.services import current_register
 
 from . import services
@@ -22,7 +23,6 @@ from .export import zip_response
 from .forms import ExtendForm, FeeForm, NoteForm, RefuseForm, RowsForm, StaffRequestForm, TaskForm
 from .models import Request, RequestType, Task
 
-MAX_ROWS_FILE = 5 * 1024 * 1024
 
 
 def _get(request, ref: str) -> Request:
@@ -215,10 +215,11 @@ def package_hand_over(request, ref: str, package: int):
 
 
 def parse_rows(name: str, content: bytes) -> list[dict]:
-    """Rows from an uploaded CSV or JSON file (a list of objects)."""
-    text = content.decode("utf-8-sig")
+    """Rows from an uploaded CSV or JSON file (a list of objects), through the input guard."""
+    limits = settings.INPUT_LIMITS
+    text = inputs.check_text(content, limits.rows_bytes)
     if name.lower().endswith(".json"):
-        rows = json.loads(text)
+        rows = inputs.loads_json(text, limits)
         if isinstance(rows, dict):
             rows = [rows]
         if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
@@ -236,7 +237,7 @@ def task_rows(request, ref: str, task: int):
     form = RowsForm(request.POST, request.FILES)
     if not req.is_verified or not req.is_open:
         messages.error(request, _("Identiteten må bekreftes før noe gjøres."))
-    elif form.is_valid() and form.cleaned_data["file"].size <= MAX_ROWS_FILE:
+    elif form.is_valid() and form.cleaned_data["file"].size <= settings.INPUT_LIMITS.rows_bytes:
         upload = form.cleaned_data["file"]
         try:
             rows = parse_rows(upload.name, upload.read())
@@ -246,5 +247,6 @@ def task_rows(request, ref: str, task: int):
             services.export_add_rows(req, obj.system_id, rows, source="manual")
             messages.success(request, _("%(n)s rader lagt til.") % {"n": len(rows)})
     else:
-        messages.error(request, _("Velg en CSV- eller JSON-fil (høyst 5 MB)."))
+        messages.error(request, _("Velg en CSV- eller JSON-fil (høyst %(mb)s MB).")
+                       % {"mb": settings.INPUT_LIMITS.rows_bytes // (1024 * 1024)})
     return redirect("rights:detail", org=request.org.slug, ref=req.reference)
