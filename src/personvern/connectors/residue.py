@@ -156,10 +156,10 @@ def person_values(datamap: DataMap, identity: Mapping[str, str], rows: Mapping[s
             if not parts:
                 continue
             name = " ".join(" ".join(parts).split())
-            if len(name.split()) < 2:
-                values.note("a name of one word was not searched: it would match other people")
-            elif len(name) < MIN_LENGTH:
+            if len(name) < MIN_LENGTH:
                 values.note(f"a name shorter than {MIN_LENGTH} characters was not searched")
+            elif len(name.split()) < 2:
+                values.note("a name of one word was not searched: it would match other people")
             else:
                 values.add(NAME, [name])
     return values
