@@ -322,13 +322,13 @@ def _is_own_database(backend: str, address, port: int, database: str, policy: Co
         if not own.host or own.host.startswith("/"):
             same = _is_this_machine(address)
         else:
-            if own.host not in _own_cache:
+            own_addresses = _own_cache.get(own.host)
+            if own_addresses is None:
                 try:
-                    found = {i[4][0] for i in socket.getaddrinfo(own.host, port, type=socket.SOCK_STREAM)}
-                except OSError:
-                    found = set()
-                _own_cache[own.host] = frozenset(ipaddress.ip_address(a.split("%")[0]) for a in found)
-            own_addresses = _own_cache[own.host]
+                    found = resolve(own.host, port, TEST_TIMEOUTS.connect)
+                    own_addresses = _own_cache[own.host] = frozenset(ipaddress.ip_address(a.split("%")[0]) for a in found)
+                except Refused:  # unknown now (personvern cannot reach it either): refuse, ask again next time
+                    return True
             same = address in own_addresses or (
                 _is_this_machine(address) and any(_is_this_machine(a) for a in own_addresses)
             )
