@@ -188,6 +188,7 @@ def bench_requests(backend: str, url: str, customers: int) -> dict:
     access(engine, DATAMAP, {"email": warm[1]})
     erase(engine, DATAMAP, {"email": warm[1]}, now=REFERENCE_NOW, hash_key=HASH_KEY, search_residue=False)
     access_s, erase_s, floor_access, floor_erase, rows, verified = [], [], [], [], [], []
+    plan_s, guard_s = [], []  # inside erase_s: the erasure plan and the collateral guard
     # The floor reads other customers than ours (the ones its erasure removes later), so
     # neither side finds pages the other has just read.
     for (cid, email), (floor_cid, floor_email) in zip(ours, floors):
@@ -199,6 +200,8 @@ def bench_requests(backend: str, url: str, customers: int) -> dict:
         # The residue search scans free text; it runs after the erasure and is timed below.
         result = erase(engine, DATAMAP, {"email": email}, now=REFERENCE_NOW, hash_key=HASH_KEY, search_residue=False)
         erase_s.append(result.seconds)
+        plan_s.append(result.timings["plan"])
+        guard_s.append(result.timings["guard"])
         verified.append(result.verification.ok)
         floor_erase.append(floor(engine, None, floor_cid, floor_email, commit=True))
     residue_s = []
@@ -217,6 +220,8 @@ def bench_requests(backend: str, url: str, customers: int) -> dict:
         "rows": statistics.median(rows),
         "verified": all(verified),
         "residue": statistics.median(residue_s) if residue_s else None,
+        "plan": statistics.median(plan_s),
+        "guard": statistics.median(guard_s),
     }
 
 
@@ -372,6 +377,9 @@ def print_table(results: dict, args) -> None:
         print(f"| {backend} | {ms(q['access'])} ({ms(q['best_access'])}) | {ms(q['floor_access'])} | {q['access'] / q['floor_access']:.1f}x | "
               f"{FIDES_ACCESS_S / q['access']:.0f}x | {ms(q['erase'])} ({ms(q['best_erase'])}) | {ms(q['floor_erase'])} | {q['erase'] / q['floor_erase']:.1f}x | "
               f"{FIDES_ERASURE_S / q['erase']:.0f}x | {q['verified']} |")
+    print()
+    print("Inside the erasure (median): the plan and the collateral guard (its proof, one UNION ALL query): "
+          + ", ".join(f"{backend} plan {ms(r['requests']['plan'])}, guard {ms(r['requests']['guard'])}" for backend, r in results.items() if r["requests"]))
     residue = {backend: r["requests"]["residue"] for backend, r in results.items() if r["requests"] and r["requests"].get("residue")}
     if residue:
         print()

@@ -94,6 +94,21 @@ def test_access_and_erasure_are_audited_with_counts_never_values(connection):
     assert email not in json.dumps([e.data for e in events])
 
 
+def test_a_refused_erasure_is_audited_with_its_plan_and_changes_nothing(connection):
+    from personvern.connectors.execute import ErasureRefused
+
+    _customer_id, email = customers_with_orders(f"sqlite:///{connection.url.split('///')[1]}", orders=5, limit=1)[0]
+    connection.datamap = DATAMAP + "\nlimits: {max_rows: 3}\n"
+    connection.save()
+    with pytest.raises(ErasureRefused, match="limits.max_rows"):
+        services.person_erase(connection=connection, identity={"email": email})
+    assert services.person_access(connection=connection, identity={"email": email}).counts["customers"] == 1
+    event = AuditEvent.objects.get(action="connector.erase.refused")
+    assert event.data["reason"] == "confirmation" and event.data["plan"]["touched"] > 3
+    assert event.data["plan"]["tables"]["orders"]["held"] + event.data["plan"]["tables"]["orders"].get("delete", 0) == 5
+    assert email not in json.dumps(event.data)
+
+
 def test_read_only_connections_refuse_erasure(connection):
     connection.read_only = True
     connection.save()

@@ -348,8 +348,8 @@ def prove(
                 proof.count(table, keys, pk, _hangs_below(proof, ctx, table, edge, below), True, f"does not hang below the person's rows of {edge.parent}")
                 if not is_dependent and name in persons:
                     proof.count(table, keys, pk, _names_someone(proof, ctx, table, identity), False, "a row of a table of persons that names someone else")
-                if not is_dependent:
-                    proof.count(table, keys, pk, _points_at_others(proof, ctx, table, hers, persons), False, "points at another person: not the person's own")
+                if not is_dependent:  # the key it hangs by is proved above
+                    proof.count(table, keys, pk, _points_at_others(proof, ctx, table, hers, persons, edge), False, "points at another person: not the person's own")
     collateral += proof.run()
     return collateral
 
@@ -361,9 +361,14 @@ class _Proof:
         self.raw = raw
         self.parts: list[tuple[str, list, str, int, str]] = []  # sql, params, table, expected, why
 
-    def count(self, table: sa.Table, keys: list[Key], pk: list[str], condition: tuple[str, list], every: bool, why: str) -> None:
+    def count(self, table: sa.Table, keys: list[Key], pk: list[str], condition: tuple[str, list] | None, every: bool, why: str) -> None:
         """Count the rows among keys (alias pv_t) for which condition holds: it must hold for
-        every one of them (every) or for none; the difference is collateral."""
+        every one of them (every) or for none; the difference is collateral. A condition
+        of None cannot hold: nothing to ask."""
+        if condition is None:
+            if every:
+                raise ValueError("a condition that must hold cannot be left out")
+            return
         condition_sql, condition_params = condition
         for chunk in _chunks(sorted(keys, key=repr)):
             params: list = []
@@ -426,12 +431,14 @@ def _hangs_below(proof: _Proof, ctx: Context, table: sa.Table, edge: Edge, paren
     return f"EXISTS (SELECT 1 FROM {raw.quote(parent.name)} pv_p WHERE {match} AND {where})", params
 
 
-def _points_at_others(proof: _Proof, ctx: Context, table: sa.Table, hers: dict[str, set[Key]], persons: set[str]) -> tuple[str, list]:
-    """The row points, by a key the map does not ignore, at a row of a table of persons that
-    is not in the plan as hers."""
+def _points_at_others(
+    proof: _Proof, ctx: Context, table: sa.Table, hers: dict[str, set[Key]], persons: set[str], proved: Edge | None = None
+) -> tuple[str, list] | None:
+    """The row points, by a key the map does not ignore (other than `proved`), at a row of a
+    table of persons that is not in the plan as hers. None: it has no such key."""
     raw, params, terms = proof.raw, [], []
     for edge in ctx.links:
-        if edge.child != table.name or edge.parent not in persons or edge.walk == "ignore":
+        if edge.child != table.name or edge.parent not in persons or edge.walk == "ignore" or edge == proved:
             continue
         parent = ctx.table(edge.parent)
         pk = [c.name for c in ctx.pk(edge.parent)]
@@ -439,7 +446,7 @@ def _points_at_others(proof: _Proof, ctx: Context, table: sa.Table, hers: dict[s
         mine = sorted(hers.get(edge.parent, ()), key=repr)
         where = f" AND NOT ({raw.where_in(parent, pk, mine, params, alias='pv_p')})" if mine else ""
         terms.append(f"EXISTS (SELECT 1 FROM {raw.quote(parent.name)} pv_p WHERE {match}{where})")
-    return (" OR ".join(terms) or "1 = 0"), params
+    return (" OR ".join(terms), params) if terms else None
 
 
 def _outside_points_at(proof: _Proof, ctx: Context, table: sa.Table, hers: dict[str, set[Key]]) -> tuple[str, list]:

@@ -117,15 +117,21 @@ def person_erase(
 ) -> execute.EraseResult:
     if connection.read_only and not dry_run:
         raise ConnectorError(f"{connection.name} has read-only credentials: erasure must be done by hand")
-    result = execute.erase(
-        connection_engine(connection),
-        connection_datamap(connection),
-        identity,
-        hash_key=connection.hash_key(),
-        dry_run=dry_run,
-        search_residue=search_residue,
-        whole_database=whole_database,
-    )
+    try:
+        result = execute.erase(
+            connection_engine(connection),
+            connection_datamap(connection),
+            identity,
+            hash_key=connection.hash_key(),
+            dry_run=dry_run,
+            search_residue=search_residue,
+            whole_database=whole_database,
+        )
+    except execute.ErasureRefused as refused:  # the collateral guard or the size limit: nothing was changed
+        collateral = [{"table": c.table, "rows": c.count, "why": c.why} for c in refused.collateral]
+        data = {"reason": refused.reason, "collateral": collateral, "plan": refused.plan.summary(), "request": getattr(rights_request, "pk", None)}
+        _audit_run("connector.erase.refused", connection, request, data)
+        raise
     verification = result.verification
     _audit_run(
         "connector.erase.dry_run" if dry_run else "connector.erase",
@@ -133,6 +139,7 @@ def person_erase(
         request,
         {
             "counts": result.counts,
+            "plan": result.plan.summary() if result.plan else None,
             "verified": result.verified,
             "remaining": None if verification is None else verification.identity_matches,
             **erasure_outcome(result),
