@@ -234,6 +234,11 @@ def test_injection_in_every_field_of_a_rule_is_refused_and_changes_nothing(engin
     rule = SweepRule(**INVOICE_RULE | {"condition": (condition(op="in", value=TRICKS), *values)})
     (outcome,) = sweep(engine, [rule], REFERENCE_NOW, datamap=datamap).rules
     assert outcome.error is None and outcome.rows == 0
+    # The hold the sweep adds reads the map's names: one that does not exist stops the rule.
+    broken = datamap.model_copy(deep=True)
+    broken.tables["invoices"].legal_hold.from_column = "issued_at) OR (1=1"
+    (outcome,) = sweep(engine, [SweepRule(**INVOICE_RULE)], REFERENCE_NOW, datamap=broken).rules
+    assert "tables.invoices.legal_hold.from_column: column 'invoices.issued_at) OR (1=1' does not exist" in outcome.error
     assert snapshot(engine) == before, "nothing changed in the database"
 
 

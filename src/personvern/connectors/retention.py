@@ -198,7 +198,8 @@ class Sweeper:
                 problems.append(f"{where}.{'value' if condition.op in KNOWN_OPS else 'op'}: {exc}")
         if rule.table in self.datamap.tables:  # the hold and restriction clauses read the map's names
             own = (f"tables.{rule.table}:", f"tables.{rule.table}.")
-            problems += [p for p in check_against_schema(self.datamap, self.metadata) if p.startswith(own)]
+            fits = check_against_schema(self.datamap, self.metadata, masks=rule.action == "anonymise")
+            problems += [p for p in fits if p.startswith(own)]
         key = primary_key(self.datamap, table)
         if len(key) != 1:
             problems.append(f"{rule.at('table')}: '{rule.table}' needs a single-column primary key for batched sweeps")
