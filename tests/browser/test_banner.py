@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import time
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -178,7 +179,11 @@ def test_reject_all_keeps_everything_off(visit):
     assert rec.method == "reject_all" and rec.choices() == {"functional": False, "statistics": False, "marketing": False}
 
 
-def test_accept_all_runs_everything_and_updates_consent_mode(visit):
+def test_accept_all_runs_everything_and_updates_consent_mode(visit, shop, live_server):
+    from personvern.consent import services
+
+    # personvern answers on the site's own domain here (the page and the API share a host)
+    services.site_update(site=shop, fields={"cookie_domain": urlsplit(live_server.url).hostname})
     pg = visit()
     pg.get_by_role("button", name="Godta alle").click()
     wait(pg, "(window.ran || []).length === 3")
@@ -192,7 +197,7 @@ def test_accept_all_runs_everything_and_updates_consent_mode(visit):
     [rec] = records(1)
     assert rec.method == "accept_all" and all(rec.choices().values())
     assert rec.language == "nb" and rec.ip == "127.0.0.0"
-    cookie = {c["name"]: c for c in pg.context.cookies()}["pvc"]
+    cookie = {c["name"]: c for c in pg.context.cookies()}[f"pvc_{shop.key}"]
     assert cookie["value"].startswith(rec.consent_id + ".")
     assert cookie["expires"] > time.time() + 180 * 86400  # set by the server: not capped at 7 days
     assert pg.errors == []
@@ -290,6 +295,83 @@ def test_marked_tags_after_the_banner_script_run_for_a_returning_visitor(visit):
     assert pg2.errors == []
 
 
+@pytest.fixture
+def own_sites():
+    """Real web servers on loopback for organisations' own sites: {origin: html} -> the origins.
+    (A page that the browser was handed by a route would count as public and be denied loopback.)"""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    servers = []
+
+    def start(count: int) -> tuple[list[str], dict]:
+        pages: dict[str, str] = {}
+
+        class Page(BaseHTTPRequestHandler):
+            def do_GET(self):
+                body = pages[f"http://localhost:{self.server.server_port}"].encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        origins = []
+        for _ in range(count):
+            server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
+            threading.Thread(target=server.serve_forever, daemon=True).start()
+            servers.append(server)
+            origins.append(f"http://localhost:{server.server_port}")
+        return origins, pages
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def test_two_organisations_sites_give_one_visitor_two_ids(browser, live_server, org, other_org, own_sites):
+    """One visitor, two organisations' sites on two loopback origins that are the same site as
+    personvern's host (only the port differs, so a cookie of that host would go with both)."""
+    from personvern.consent import services
+    from personvern.consent.models import ConsentRecord, Site
+    from consent.conftest import save_register
+
+    assert urlsplit(live_server.url).hostname == "localhost"
+    origins, pages = own_sites(2)
+    sites = []
+    for organisation, origin in zip((org, other_org), origins, strict=True):
+        save_register(organisation, url=origin)
+        sites.append(Site.objects.create(organisation=organisation, url=origin))
+        pages[origin] = (f"<!doctype html><html lang=nb><head><meta charset=utf-8><title>{organisation.name}</title>"
+                         f"{services.snippet(sites[-1], live_server.url)}</head><body><h1>{organisation.name}</h1>"
+                         "</body></html>")
+    services.forget_all()
+    context = browser.new_context(locale="nb-NO")
+    ids = []
+    try:
+        for origin in origins:
+            pg = context.new_page()
+            pg.errors = []
+            pg.on("pageerror", lambda e, pg=pg: pg.errors.append(str(e)))
+            pg.on("requestfailed", lambda r, pg=pg: pg.errors.append(f"failed {r.url} {r.failure}"))
+            pg.goto(f"{origin}/")
+            wait(pg, "!!(window.personvern && window.personvern.has)")
+            pg.get_by_role("button", name="Godta alle").click()
+            wait(pg, "!!window.personvern.id")
+            ids.append(pg.evaluate("window.personvern.id"))
+            assert pg.errors == []
+        assert ids[0] != ids[1]
+        stored = {(r.site_id, r.consent_id) for r in ConsentRecord.objects.all()}
+        assert stored == {(sites[0].id, ids[0]), (sites[1].id, ids[1])}
+        assert not [c["name"] for c in context.cookies() if c["name"].startswith("pvc")]  # no cookie of the host
+    finally:
+        context.close()
+
+
 def test_a_lost_answer_is_retried_and_stored_once(visit, live_server):
     pg = visit()
     posts = []
@@ -308,7 +390,7 @@ def test_a_lost_answer_is_retried_and_stored_once(visit, live_server):
     assert len(posts) == 2 and posts[0] == posts[1]  # the same body, so the same record id
     [rec] = records(1)
     assert rec.method == "accept_all"
-    assert pg.evaluate("localStorage.getItem('pvc_q')") is None  # nothing left to resend
+    assert pg.evaluate("Object.keys(localStorage).filter(k => k.endsWith('_q'))") == []  # nothing left to resend
 
 
 def test_a_changed_cookie_set_asks_again(visit, org, live_server):

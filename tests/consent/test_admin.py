@@ -9,9 +9,9 @@ from personvern.audit.models import AuditEvent
 from personvern.consent.models import ConsentRecord, Site
 
 
-def record(client, site, **choices):
+def record(client, site, cid="", **choices):
     body = {"site": site.key, "id": uuid.uuid4().hex, "method": "custom", "version": "0123456789ab", "lang": "nb",
-            "choices": {"functional": False, "statistics": False, "marketing": False, **choices}}
+            "cid": cid, "choices": {"functional": False, "statistics": False, "marketing": False, **choices}}
     return client.post("/api/consent", data=json.dumps(body), content_type="text/plain").json()
 
 
@@ -40,7 +40,7 @@ def test_a_viewer_cannot_change_settings(login, members, org, site):
 
 def test_the_site_page_shows_snippet_chart_and_ledger(client, login, members, org, site):
     cid = record(client, site, statistics=True)["cid"]
-    record(client, site)
+    record(client, site, cid=cid)
     staff = login(members["viewer"])
     response = staff.get(f"/o/{org.slug}/consent/sites/{site.pk}/")
     html = response.content.decode()

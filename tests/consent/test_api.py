@@ -27,7 +27,7 @@ def post(client, body, **headers):
     return client.post("/api/consent", data=json.dumps(body), content_type="text/plain", **headers)
 
 
-def test_it_stores_a_decision_and_sets_the_cookie_from_the_server(client, site):
+def test_it_stores_a_decision_and_sets_no_cookie_on_its_own_host(client, site):
     response = post(client, decision(site), REMOTE_ADDR="203.0.113.77")
     assert response.status_code == 201
     data = response.json()
@@ -35,10 +35,24 @@ def test_it_stores_a_decision_and_sets_the_cookie_from_the_server(client, site):
     assert (rec.statistics, rec.marketing, rec.functional) == (True, False, False)
     assert rec.ip == "203.0.113.0"
     assert rec.consent_id == data["cid"] and len(rec.consent_id) == 22
-    cookie = response.cookies["pvc"]
-    assert cookie.value == data["state"]
+    assert data["state"].split(".")[0] == rec.consent_id and data["state"].split(".")[3] == "010"
+    # a cookie of personvern's host would go with the visitor to every organisation's site
+    assert not response.cookies
+
+
+def set_cookie_domain(site, domain="alpha.example"):
+    from personvern.consent import services
+
+    services.site_update(site=site, fields={"cookie_domain": domain})
+
+
+def test_with_a_cookie_domain_the_cookie_is_the_sites_own(client, site):
+    set_cookie_domain(site)
+    response = post(client, decision(site), HTTP_ORIGIN="https://alpha.example")
+    [cookie] = response.cookies.values()
+    assert cookie.key == f"pvc_{site.key}" and cookie["domain"] == "alpha.example"
+    assert cookie.value == response.json()["state"] and cookie["samesite"] == "Lax"
     assert int(cookie["max-age"]) == 182 * 86400
-    assert cookie.value.split(".")[3] == "010"
 
 
 def test_the_ledger_stores_what_the_issue_lists_and_nothing_more(client, site):
@@ -69,12 +83,31 @@ def test_it_is_idempotent_on_retry(client, site):
     assert first.json()["state"] == second.json()["state"]
 
 
-def test_it_keeps_the_consent_id_from_the_cookie(client, site):
+def test_it_keeps_the_consent_id_the_banner_sends(client, site):
     first = post(client, decision(site)).json()
-    second = post(client, decision(site, method="reject_all",
+    second = post(client, decision(site, cid=first["cid"], method="reject_all",
                                    choices={"functional": False, "statistics": False, "marketing": False})).json()
     assert first["cid"] == second["cid"]
     assert ConsentRecord.objects.filter(consent_id=first["cid"]).count() == 2
+
+
+def test_another_sites_id_or_host_cookie_never_links_a_visitor(client, site, other_org):
+    """The same visitor on two organisations' sites: two ids, whatever the browser sends."""
+    from personvern.consent.models import Site
+
+    from .conftest import save_register
+
+    save_register(other_org, url="https://beta.example")
+    other = Site.objects.create(organisation=other_org, url="https://beta.example")
+    first = post(client, decision(site)).json()
+    client.cookies["pvc"] = first["state"]  # what a host-wide cookie used to carry
+    on_other = post(client, decision(other, cid=first["cid"])).json()
+    assert on_other["cid"] != first["cid"]
+    made_up = post(client, decision(other, cid="A" * 22)).json()["cid"]
+    assert made_up not in (first["cid"], on_other["cid"], "A" * 22)
+    assert post(client, decision(other, cid=on_other["cid"])).json()["cid"] == on_other["cid"]
+    assert set(ConsentRecord.objects.filter(site=site).values_list("consent_id", flat=True)).isdisjoint(
+        ConsentRecord.objects.filter(site=other).values_list("consent_id", flat=True))
 
 
 def test_it_rejects_an_unregistered_origin(client, site):
@@ -177,7 +210,7 @@ def test_the_receipt_speaks_english_on_request(client, site):
 
 def test_the_receipt_names_the_method_and_the_way_back_in_bokmal(client, site):
     cid = post(client, decision(site)).json()["cid"]
-    post(client, decision(site, method="reject_all", choices={}))
+    post(client, decision(site, cid=cid, method="reject_all", choices={}))
     html = client.get(f"/c/{site.key}/receipt/{cid}?lang=nb", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert '<html lang="nb">' in html
     assert "Eget valg under «Tilpass»" in html and "Avvis alle" in html
@@ -199,9 +232,10 @@ def test_a_record_id_used_on_another_site_is_refused(client, org, site):
 def test_changed_settings_reach_the_api_at_once(client, site):
     from personvern.consent import services
 
-    assert post(client, decision(site)).cookies["pvc"]["max-age"] == 182 * 86400
+    set_cookie_domain(site)
+    assert post(client, decision(site)).cookies[f"pvc_{site.key}"]["max-age"] == 182 * 86400
     services.site_update(site=site, fields={"lifetime_days": 30})
-    assert post(client, decision(site)).cookies["pvc"]["max-age"] == 30 * 86400
+    assert post(client, decision(site)).cookies[f"pvc_{site.key}"]["max-age"] == 30 * 86400
 
 
 def test_a_gpc_browser_cannot_accept_marketing_with_accept_all(client, site):

@@ -48,17 +48,27 @@ def test_it_stores_a_decision_without_the_middleware(site):
     rec = ConsentRecord.objects.get()
     assert rec.consent_id == data["cid"] and rec.ip == "198.51.100.0"
     assert header(headers, "Access-Control-Allow-Origin") == ["https://alpha.example"]
-    cookie = SimpleCookie(header(headers, "Set-Cookie")[0])["pvc"]
-    assert cookie.value == data["state"] and cookie["max-age"] == str(182 * 86400)
+    assert header(headers, "Set-Cookie") == []  # no cookie of personvern's host: see test_api
     assert header(headers, "X-Content-Type-Options") == ["nosniff"]
 
 
-def test_a_retry_is_stored_once_and_the_cookie_keeps_the_id(site):
+def test_with_a_cookie_domain_the_fast_path_sets_the_sites_own_cookie(site):
+    from personvern.consent import services
+
+    services.site_update(site=site, fields={"cookie_domain": "alpha.example"})
+    status, headers, content = call(body=body(site), HTTP_ORIGIN="https://alpha.example")
+    [set_cookie] = header(headers, "Set-Cookie")
+    cookie = SimpleCookie(set_cookie)[f"pvc_{site.key}"]
+    assert cookie.value == json.loads(content)["state"] and cookie["domain"] == "alpha.example"
+    assert cookie["max-age"] == str(182 * 86400)
+
+
+def test_a_retry_is_stored_once_and_the_banner_keeps_the_id(site):
     payload = body(site)
     first = json.loads(call(body=payload)[2])
     status, _, content = call(body=payload)
     assert status == 200 and json.loads(content)["state"] == first["state"]
-    again = json.loads(call(body=body(site), HTTP_COOKIE=f"pvc={first['state']}")[2])
+    again = json.loads(call(body=body(site, cid=first["cid"]))[2])
     assert again["cid"] == first["cid"]
     assert ConsentRecord.objects.count() == 2
 

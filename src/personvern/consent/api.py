@@ -21,11 +21,10 @@ from personvern.core import inputs
 
 from . import services
 from .ledger import (
-    CONSENT_ID_RE,
-    STATE_COOKIE,
     DecisionError,
-    new_consent_id,
     parse_decision,
+    site_consent_id,
+    state_cookie,
     store_decision,
     truncate_ip,
 )
@@ -71,7 +70,6 @@ class ApiRequest:
     origin: str | None
     own: str  # scheme://host of this server
     remote_addr: str
-    state_cookie: str  # the `pvc` cookie, when the browser sent it
     gpc: bool  # Sec-GPC: 1
     secure: bool
 
@@ -105,11 +103,9 @@ def handle(req: ApiRequest) -> ApiResult:
     ip = truncate_ip(req.remote_addr)
     if not limiter.allow(ip):
         return _error("too many requests", 429, origin)
-    consent_id = (req.state_cookie or "").split(".")[0]
-    if not CONSENT_ID_RE.match(consent_id):
-        consent_id = str(data.get("cid") or "")
-        if not CONSENT_ID_RE.match(consent_id):
-            consent_id = new_consent_id()
+    # The id comes from the banner's storage on the site itself, never from a cookie of this
+    # host (that one would be the same on every organisation's site).
+    consent_id = site_consent_id(info.key, str(data.get("cid") or ""))
     if req.gpc and data.get("method") == "accept_all" and isinstance(data.get("choices"), dict):
         # Global Privacy Control is a refusal of marketing: "accept all" cannot override it
         data["method"], data["choices"] = "gpc", {**data["choices"], "marketing": False}
@@ -121,21 +117,24 @@ def handle(req: ApiRequest) -> ApiResult:
     if stored.site_id != info.id:
         return _error("id already used", 409, origin)
     state = stored.state()
-    cross_site = bool(origin) and origin != req.own
+    # A cookie only on the organisation's own domain (personvern answers on a subdomain of it):
+    # first-party there, and kept longer than one the banner's script could set (Safari: 7 days).
+    # Without a cookie domain the banner keeps the choice in the site's localStorage.
+    cookie = {
+        "key": state_cookie(info.key),
+        "value": state,
+        "max_age": info.lifetime_days * 86400,
+        "domain": info.cookie_domain,
+        "secure": req.secure,
+        "httponly": False,  # the banner reads it; it holds only the site's id and the choice
+        "samesite": "Lax",  # the site and personvern are one site (same registrable domain)
+    } if info.cookie_domain else {}
     return ApiResult(
         201 if created else 200,
         {"ok": True, "cid": stored.consent_id, "state": state,
          "receipt": f"{req.own}/c/{info.key}/receipt/{stored.consent_id}"},
         origin,
-        {
-            "key": STATE_COOKIE,
-            "value": state,
-            "max_age": info.lifetime_days * 86400,
-            "domain": info.cookie_domain or None,
-            "secure": req.secure,
-            "httponly": False,  # the banner reads it; it holds only the random id and the choice
-            "samesite": "None" if cross_site and req.secure else "Lax",
-        },
+        cookie,
     )
 
 

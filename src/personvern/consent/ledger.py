@@ -10,6 +10,8 @@ and gets the stored row back, so retries never double-count.
 
 from __future__ import annotations
 
+import base64
+import hmac
 import ipaddress
 import os
 import re
@@ -21,6 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.utils.crypto import salted_hmac
 from django.utils import timezone
 
 from .models import METHODS, OPTIONAL_CATEGORIES, ConsentRecord
@@ -28,7 +31,14 @@ from .models import METHODS, OPTIONAL_CATEGORIES, ConsentRecord
 CONSENT_ID_RE = re.compile(r"^[A-Za-z0-9_-]{22}\Z")  # \Z: "$" would let a trailing newline through
 RECORD_ID_RE = re.compile(r"^[0-9a-f]{32}\Z")
 VERSION_RE = re.compile(r"^[0-9a-f]{12}\Z")
-STATE_COOKIE = "pvc"
+
+
+def state_cookie(site_key: str) -> str:
+    """Where one site's banner keeps the visitor's choice: this cookie name and localStorage key.
+
+    One name per site, so two sites that share a cookie domain or an origin keep apart.
+    """
+    return f"pvc_{site_key}"
 
 # SQLite: the ledger writes through one long-lived connection per process (Django
 # opens a new one per request on SQLite). Durability of an acknowledged decision:
@@ -60,8 +70,35 @@ def truncate_ip(address: str) -> str:
     return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False).network_address)
 
 
-def new_consent_id() -> str:
-    return secrets.token_urlsafe(16)  # 22 characters, 128 bits
+# A consent id belongs to one site: 10 random bytes and a 6-byte tag, an HMAC (keyed by
+# SECRET_KEY) of the site's key and those bytes; 22 characters in base64url. The banner keeps
+# it in the site's own (first-party) storage and sends it back; the API keeps an id only when
+# its tag matches the site it is posted to. An id from another site, or made up, is replaced
+# by a new one, so a visitor's ids on two organisations' sites never meet in the ledger.
+_ID_RANDOM, _ID_TAG = 10, 6
+
+
+def _id_tag(site_key: str, random_part: bytes) -> bytes:
+    mac = salted_hmac("personvern.consent.id", site_key.encode() + b"." + random_part, algorithm="sha256")
+    return mac.digest()[:_ID_TAG]
+
+
+def _id_text(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def new_consent_id(site_key: str) -> str:
+    random_part = secrets.token_bytes(_ID_RANDOM)
+    return _id_text(random_part + _id_tag(site_key, random_part))
+
+
+def site_consent_id(site_key: str, claimed: str) -> str:
+    """`claimed` when it is an id this site issued, otherwise a new id for this site."""
+    if CONSENT_ID_RE.match(claimed):
+        raw = base64.urlsafe_b64decode(claimed + "==")
+        if hmac.compare_digest(raw[_ID_RANDOM:], _id_tag(site_key, raw[:_ID_RANDOM])):
+            return _id_text(raw)  # as we write it (base64 has two spellings of the last character)
+    return new_consent_id(site_key)
 
 
 @dataclass(frozen=True)
@@ -80,7 +117,7 @@ class Decision:
         return "".join("1" if self.choices.get(c) else "0" for c in OPTIONAL_CATEGORIES)
 
     def state(self) -> str:
-        """What the banner keeps in the `pvc` cookie: id.version.epoch.bits.method"""
+        """What the banner keeps for the site (`state_cookie`): id.version.epoch.bits.method"""
         return f"{self.consent_id}.{self.version}.{int(self.at.timestamp())}.{self.bits()}.{self.method}"
 
 

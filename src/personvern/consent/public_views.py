@@ -22,7 +22,7 @@ from personvern.accounts.models import TokenBucket
 from personvern.registry.services import current_register
 
 from . import api, services
-from .ledger import CONSENT_ID_RE, STATE_COOKIE, truncate_ip
+from .ledger import CONSENT_ID_RE, truncate_ip
 from .models import ConsentRecord, NewsletterList, Site, Subscriber
 
 STATIC = Path(__file__).resolve().parent / "static" / "consent"
@@ -142,7 +142,6 @@ def consent_api(request):
         origin=origin,
         own=base_url(request),
         remote_addr=request.META.get("REMOTE_ADDR", ""),
-        state_cookie=request.COOKIES.get(STATE_COOKIE, ""),
         gpc=request.headers.get("Sec-GPC") == "1",
         secure=request.is_secure(),
     )))

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from personvern.audit.service import record
-from personvern.core.headers import alias_host, one_line, origin
+from personvern.core.headers import alias_host, host_problem, one_line, origin
 from personvern.core.manifest import Register
 from personvern.registry.services import current_register
 
@@ -134,6 +134,16 @@ _cache_lock = threading.Lock()
 CACHE_SECONDS = 30.0
 
 
+def _cookie_domain(site: Site) -> str:
+    """The site's cookie domain for the Set-Cookie header; one saved before the form checked it
+    and that is no domain name is left out (logged)."""
+    domain = site.cookie_domain.strip()
+    if domain and (host_problem(domain) or ":" in domain):
+        log.warning("consent site %s: cookie domain %r is not a domain name; no cookie is set", site.key, domain)
+        return ""
+    return domain
+
+
 def site_info(key: str) -> SiteInfo | None:
     """What the ledger API needs about a site, cached in the process for 30 s."""
     now = time.monotonic()
@@ -151,7 +161,7 @@ def site_info(key: str) -> SiteInfo | None:
             categories=frozenset(c for c in cookie_table(register) if c != "necessary"),
             version=version_hash(register),
             lifetime_days=site.lifetime_days,
-            cookie_domain=site.cookie_domain,
+            cookie_domain=_cookie_domain(site),
         )
     with _cache_lock:
         _cache[key] = (now + CACHE_SECONDS, info)

@@ -13,7 +13,6 @@ import logging
 
 from django.conf import settings
 from django.db import close_old_connections
-from django.http.cookie import parse_cookie
 from django.http.request import split_domain_port, validate_host
 
 from personvern.accounts.client import client_address
@@ -60,7 +59,6 @@ def consent(environ, start_response):
             origin=environ.get("HTTP_ORIGIN"),
             own=f"{'https' if secure else 'http'}://{host}",
             remote_addr=client_address(environ),
-            state_cookie=parse_cookie(environ.get("HTTP_COOKIE", "")).get(api.STATE_COOKIE, ""),
             gpc=environ.get("HTTP_SEC_GPC") == "1",
             secure=secure,
         ))

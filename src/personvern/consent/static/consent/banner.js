@@ -6,16 +6,18 @@ var P = w.personvern = w.personvern || {}, Q = P.q || [], K = ["functional", "st
   preview = S && S.hasAttribute("data-preview"),
   L = (d.documentElement.lang || "nb").toLowerCase(),
   lang = /^(nb|no|nn)\b/.test(L) ? "nb" : "en",
-  T = C.t[lang], cats = C.c.map(function (x) { return x[0]; }),
+  T = C.t[lang], cats = C.c.map(function (x) { return x[0]; }), N = "pvc_" + C.k, R = N + "_q",
   gpc = navigator.globalPrivacyControl === true,
   box, reopen, opener, cur = read(), ok = valid(cur), applied = {};
 if (!w.gtag) { w.dataLayer = w.dataLayer || []; w.gtag = function () { w.dataLayer.push(arguments); }; }
 if (!P.stub) gtag("consent", "default", gcm({}));
 
-/* The choice: the server's cookie (pvc=id.version.time.bits.method) or, when newer, the local copy. */
+/* The choice on this site (N: pvc_<site key>): the server's cookie on the site's own domain
+   (id.version.time.bits.method) or, when newer, the copy in the site's localStorage. The id
+   lives only there, so the visitor has another id on every other site. */
 function read() {
-  var m = d.cookie.match(/(?:^|;\s*)pvc=([^;]+)/), a = parse(m && decodeURIComponent(m[1])), b;
-  b = parse(ls("pvc"));
+  var m = d.cookie.match("(^|; )" + N + "=([^;]+)"), a = parse(m && decodeURIComponent(m[2])), b;
+  b = parse(ls(N));
   return a && b ? (b.t > a.t ? b : a) : a || b;
 }
 function parse(s) {
@@ -83,10 +85,10 @@ function forget(c) {
 function decide(method, choice) {
   var bits = K.map(function (c) { return choice[c] ? 1 : 0; }).join(""), body;
   cur = { id: cur && cur.id || "", v: C.v, t: Math.floor(Date.now() / 1e3), c: bits, m: method };
-  ok = true; ls("pvc", [cur.id, cur.v, cur.t, bits, method].join(".")); close(); apply(1);
+  ok = true; ls(N, [cur.id, cur.v, cur.t, bits, method].join(".")); close(); apply(1);
   if (preview) return;
   body = JSON.stringify({ site: C.k, id: rid(), cid: cur.id, choices: choice, method: method, version: C.v, lang: lang });
-  ls("pvc_q", body);
+  ls(R, body);
   send(body, 0);
 }
 /* The ledger write. Retries with the same id are stored once (idempotent). */
@@ -94,10 +96,10 @@ function send(body, n) {
   fetch(C.a, { method: "POST", body: body, credentials: "include", keepalive: true, headers: { "Content-Type": "text/plain" } })
     .then(function (r) { if (!r.ok && r.status < 500 && r.status != 429) throw 0; if (!r.ok) throw 1; return r.json(); })
     .then(function (j) {
-      ls("pvc_q", 0); ls("pvc", j.state); cur = read(); ok = valid(cur);
+      ls(R, 0); ls(N, j.state); cur = read(); ok = valid(cur);
       P.id = j.cid; if (box) info();
     }, function (e) {
-      if (e === 0) ls("pvc_q", 0);
+      if (e === 0) ls(R, 0);
       else if (n < 4) setTimeout(function () { send(body, n + 1); }, 1e3 * (n + 1) * (n + 1));
     });
 }
@@ -187,7 +189,7 @@ function start() {
     if (t) { e.preventDefault(); opener = t; show(1); }
   });
   if (ok && !preview) { apply(); if (reopen) reopen.hidden = false; } else show(0);
-  var q = ls("pvc_q"); if (q && !preview) send(q, 0);
+  var q = ls(R); if (q && !preview) send(q, 0);
   Q.forEach(function (f) { P[f[0]] && P[f[0]].apply(P, f[1] || []); });
 }
 /* Consent Mode hears a returning visitor's choice at once; the page's marked tags are
