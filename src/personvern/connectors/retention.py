@@ -210,7 +210,7 @@ class Sweeper:
             if not masks:
                 problems.append(f"{rule.at('action')}: the rule anonymises '{rule.table}', but the dataset map names no columns of it to mask")
         if problems or stamp is None:
-            raise ConnectorError("; ".join(problems))
+            raise ConnectorError("\n  ".join(problems))  # each with its place; one a line on the run page
         return Target(table, key[0], stamp, conditions, masks)
 
     def stamp(self, rule: SweepRule, table: sa.Table, problems: list[str]) -> Callable[[Any], sa.ColumnElement[bool]] | None:
