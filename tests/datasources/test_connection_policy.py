@@ -32,6 +32,12 @@ def _url_error(response) -> str:
     return " ".join(response.context["form"].errors.get("url", []))
 
 
+@pytest.fixture(autouse=True)
+def quick_password_hashing(settings):
+    """The members' passwords play no part here: hash them cheaply (Argon2 is most of the set-up)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def officer(client, members, login, saved_register):
     login(members["privacy_officer"])
@@ -210,3 +216,24 @@ def test_a_mistyped_policy_setting_is_said_at_start_up(settings):
     settings.PERSONVERN_CONNECTOR_PORTS = "5432,99999"
     with pytest.raises(SystemCheckError, match="'99999' is not a port"):
         call_command("check")
+
+
+def test_a_rights_task_on_a_refused_connection_says_why_and_changes_nothing(client, members, login, saved_register, settings, tmp_path):
+    from personvern.rights import services as rights
+    from personvern.rights.models import Task
+
+    own = tmp_path / "personvern.sqlite3"
+    own.write_bytes(b"SQLite format 3\x00" + bytes(100))
+    settings.DATABASES = {**django_settings.DATABASES, "default": {**django_settings.DATABASES["default"], "NAME": str(own)}}
+    org = saved_register.organisation
+    system = saved_register.register().systems[0].id
+    Connection.objects.create(organisation=org, slug="shop", name="Own", url=f"sqlite:///{own}", datamap=DATAMAP, system_id=system)
+    req = rights.request_submit(org=org, type="access", name="Kari Nordmann", email="kari@example.no")
+    rights.request_verify_manually(req=req, note="ringte tilbake", user=members["privacy_officer"])
+    rights.tasks_create(req=req)
+    task = req.tasks.get(system_id=system)
+    login(members["privacy_officer"])
+    page = client.post(f"/o/alpha/requests/{req.reference}/tasks/{task.pk}/connector/", follow=True).content.decode()
+    assert "er en av personverns egne filer; en tilkobling kan aldri åpne den." in page
+    task.refresh_from_db()
+    assert task.status == Task.Status.OPEN
