@@ -5,9 +5,12 @@ import sys
 
 from django.contrib.staticfiles.management.commands.runserver import Command as RunserverCommand
 
+from personvern.jobs.devserver import DevServer
+
 
 class Command(RunserverCommand):
     help = "Development/demo server: the web server and the background worker in one command."
+    server_cls = DevServer  # malformed requests get a 400, not a 500
 
     def handle(self, *args, **options):
         options["use_reloader"] = False  # the reloader serves from a child process, which would start its own worker
