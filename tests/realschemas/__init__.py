@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.schema import CreateTable
 import yaml
 
-from personvern.connectors.engine import make_engine, normalise_url
+from personvern.connectors.engine import add_sqlite_inline_unique, make_engine, normalise_url
 
 HERE = Path(__file__).resolve().parent
 SCHEMAS = ("oscar", "helpdesk")
@@ -43,6 +43,7 @@ def _reflected(app: str) -> sa.MetaData:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", sa.exc.SAWarning)
             metadata.reflect(conn)
+            add_sqlite_inline_unique(conn, metadata)  # Django declares unique columns inline
     engine.dispose()
     return metadata
 

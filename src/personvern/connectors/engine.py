@@ -619,10 +619,31 @@ def reflect(engine: Engine, refresh: bool = False) -> sa.MetaData:
             metadata = sa.MetaData()
             try:
                 metadata.reflect(bind=engine)
+                if engine.dialect.name == "sqlite":
+                    with engine.connect() as conn:
+                        add_sqlite_inline_unique(conn, metadata)
             except SQLAlchemyError as exc:
                 raise ConnectorError(f"cannot read the schema: {_short(exc)}") from None
             _reflected[engine] = metadata
         return metadata
+
+
+def add_sqlite_inline_unique(conn, metadata: sa.MetaData) -> None:
+    """SQLAlchemy does not reflect a column declared UNIQUE inline (`"username" varchar(150)
+    NOT NULL UNIQUE`, as Django writes it); SQLite keeps such a constraint as an automatic
+    index, which PRAGMA index_list lists with origin 'u'. Added as unique constraints, so
+    that what is unique (a user name a walk may follow, a column a fixed mask would make
+    collide) is known on SQLite as it is on the servers."""
+    quote = conn.dialect.identifier_preparer.quote
+    for table in metadata.tables.values():
+        known = {frozenset(c.name for c in con.columns) for con in table.constraints if isinstance(con, (sa.UniqueConstraint, sa.PrimaryKeyConstraint))}
+        known |= {frozenset(c.name for c in index.columns) for index in table.indexes if index.unique}
+        for _seq, index, unique, origin, *_ in conn.exec_driver_sql(f"PRAGMA index_list({quote(table.name)})").all():
+            if unique and origin == "u":
+                columns = [row[2] for row in conn.exec_driver_sql(f"PRAGMA index_info({quote(index)})").all()]
+                if frozenset(columns) not in known and all(c in table.c for c in columns):
+                    table.append_constraint(sa.UniqueConstraint(*(table.c[c] for c in columns)))
+                    known.add(frozenset(columns))
 
 
 def forget_reflection(engine: Engine) -> None:
