@@ -6,6 +6,8 @@ same output run after run and backend after backend; no sampled value in the out
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from personvern.connectors.datamap import check_against_schema, load_datamap
@@ -22,16 +24,18 @@ LOOKUPS = {
 }
 NOT_OWNERS = {  # keys that name a person who is not the row's owner
     "oscar": {("order_ordernote", "user_id"): "ignore", ("django_admin_log", "user_id"): "ignore", ("communication_notification", "sender_id"): "ignore"},
-    "helpdesk": {("django_admin_log", "user_id"): "ignore", ("helpdesk_ticket", "assigned_to_id"): "ignore", ("helpdesk_ticket", "merged_to_id"): "reference", ("helpdesk_ticketdependency", "depends_on_id"): "reference"},
+    "helpdesk": {("django_admin_log", "user_id"): "ignore", ("helpdesk_followup", "user_id"): "ignore", ("helpdesk_ticket", "assigned_to_id"): "ignore", ("helpdesk_ticket", "merged_to_id"): "reference", ("helpdesk_ticketdependency", "depends_on_id"): "reference"},
 }
 
 
 @pytest.fixture(scope="module", params=SCHEMAS)
-def discovered(request, real_schema):
+def discovered(request, backend, real_schema, real_discovery):
     app = request.param
+    if backend == "mysql" and app == "oscar" and not os.environ.get("PV_REAL_MARIADB_OSCAR"):
+        pytest.skip("oscar's 92 tables take MariaDB 20 s to lay out; PV_REAL_MARIADB_OSCAR=1 runs it (helpdesk runs on MariaDB always)")
     url, population = real_schema(app)
     engine = make_engine(url)
-    yield app, engine, population, discover(engine)
+    yield app, engine, population, real_discovery(app)
     engine.dispose()
 
 
@@ -88,8 +92,8 @@ def _evidence(result) -> tuple:
 
 def test_output_is_the_same_every_run_and_on_every_backend(discovered, backend, tmp_path):
     app, engine, population, result = discovered
-    assert discover(engine).yaml() == result.yaml()
     if backend == "sqlite":
+        assert discover(engine).yaml() == result.yaml()
         _ON_SQLITE[app] = _evidence(result)
     elif app not in _ON_SQLITE:  # (run alone, without the SQLite pass)
         fill(f"sqlite:///{tmp_path / 'reference.db'}", app)

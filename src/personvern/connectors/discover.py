@@ -38,6 +38,7 @@ from personvern.connectors.datamap import (
     ColumnErasure,
     ColumnSpec,
     DataMap,
+    Relationship,
     TableSpec,
     dump_datamap,
     fk_name,
@@ -182,9 +183,25 @@ class _Table:
     table: sa.Table
     rows: list[dict]
     complete: bool
+    _counts: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def values(self, column: str) -> list:
-        return [row[column] for row in self.rows]
+        return [row[column] for row in self.rows] if self.rows and column in self.rows[0] else []
+
+    def texts(self, column: str) -> list[str]:
+        """The sampled values that are not empty, as text."""
+        return [str(v).strip() for v in self.values(column) if v is not None and str(v).strip()]
+
+    def counts(self, column: str) -> dict[str, int]:
+        """How many of the column's sampled values pass each value check (counted once)."""
+        if column not in self._counts:
+            texts = self.texts(column)
+            self._counts[column] = {kind: _share(texts, check) for kind, (check, _) in recognise.VALUE_KINDS.items()}
+        return self._counts[column]
+
+    def passes(self, column: str, kind: str, share: float = EXACT_SHARE) -> bool:
+        texts = self.texts(column)
+        return bool(texts) and self.counts(column)[kind] >= share * len(texts)
 
 
 def _is_text(column: sa.Column) -> bool:
@@ -236,17 +253,19 @@ def _keys(metadata: sa.MetaData, samples: dict[str, _Table]) -> list[_Key]:
 
 
 def _staff_share(conn: Connection, metadata: sa.MetaData, key: _Key, samples: dict[str, _Table]) -> float | None:
-    """Of the persons a key's sampled rows name, the share marked as staff (None: no such flag)."""
+    """Of a key's sampled rows that name a person, the share naming staff (None: the person
+    table has no staff flag)."""
     parent = metadata.tables[key.parent]
     flags = [parent.c[name] for name in STAFF_FLAG if name in parent.c]
     pk = list(parent.primary_key.columns)
     if not flags or len(pk) != 1 or len(key.columns) != 1:
         return None
-    named = sorted({row[key.columns[0]] for row in samples[key.child].rows if row[key.columns[0]] is not None}, key=str)
+    named = [row[key.columns[0]] for row in samples[key.child].rows if row[key.columns[0]] is not None]
     if not named:
         return None
-    staff = conn.execute(sa.select(sa.func.count()).select_from(parent).where(pk[0].in_(named), sa.or_(*(flag == sa.true() for flag in flags)))).scalar_one()
-    return staff / len(named)
+    distinct = sorted(set(named), key=str)
+    staff = set(conn.execute(sa.select(pk[0]).where(pk[0].in_(distinct), sa.or_(*(flag == sa.true() for flag in flags)))).scalars())
+    return sum(1 for value in named if value in staff) / len(named)
 
 
 def _roles(
@@ -302,11 +321,13 @@ def _roles(
 
 
 def _is_actor(key: _Key, keys: list[_Key], persons: set[str]) -> bool:
-    """The key names a person who acts on the row (a staff author, an assignee), not its owner."""
-    if key.staff_share is not None:
-        return key.staff_share >= 0.5
+    """The key names a person who acts on the row (a staff author, an assignee), not its
+    owner: staff in (nearly) every row, or, where the row has an owner by another key
+    (a reply below a ticket), staff in most rows or few persons for many rows."""
     others = [k for k in keys if k.child == key.child and k is not key]
-    has_owner = key.child in persons or any(k.parent in persons or k.parent != key.child for k in others)
+    has_owner = key.child in persons or any(k.parent != key.child for k in others)
+    if key.staff_share is not None:
+        return key.staff_share >= 0.9 or (has_owner and key.staff_share >= 0.5)
     return has_owner and key.set_rows >= 10 and key.distinct <= ACTOR_SHARE * key.set_rows
 
 
@@ -360,7 +381,7 @@ def _share(values: list[str], check: Callable[[str], bool]) -> int:
     return sum(1 for v in values if check(v))
 
 
-def _scan(table: str, column: sa.Column, raw: Sequence, ctx: _Context) -> ColumnFinding | None:
+def _scan(table: str, column: sa.Column, raw: Sequence, ctx: _Context, counts: dict[str, int] | None = None) -> ColumnFinding | None:
     """Name, sampled values and the table's role -> a finding (or None). Values are only counted."""
     name = _snake(column.name)
     specific = _specific(name)
@@ -382,11 +403,16 @@ def _scan(table: str, column: sa.Column, raw: Sequence, ctx: _Context) -> Column
         return _finding(table, column.name, "session", 0.85, [f"{said} is a web session's key or data"])
     if column.primary_key:
         return None
-    counts = {kind: _share(values, check) for kind, (check, _) in recognise.VALUE_KINDS.items()} if n else {}
+    if counts is None:
+        counts = {kind: _share(values, check) for kind, (check, _) in recognise.VALUE_KINDS.items()}
+    counts = counts if n else {}
     described = {kind: f"{hits} of {n} sampled values are {recognise.VALUE_KINDS[kind][1]}" for kind, hits in counts.items() if hits}
     blank = rows > 0 and n == 0
     empty_note = [f"all {rows} sampled values are empty"] if blank else []
 
+    if specific == "username" and ctx.linked:
+        # (before the values: helpdesk names a submitter's account by her e-mail address)
+        return _finding(table, column.name, "username", 0.85, [f"{said} suggests a user name"], identity=ctx.role == "person")
     # Exact kinds decided by the values, wherever the column stands.
     for kind in recognise.EXACT:
         if n and counts[kind] >= EXACT_SHARE * n:
@@ -403,8 +429,6 @@ def _scan(table: str, column: sa.Column, raw: Sequence, ctx: _Context) -> Column
         return _finding(table, column.name, specific, 0.3, [f"{said} suggests {specific.replace('_', ' ')}", "but the table has no link to a person"])
     if specific == "password":
         return _finding(table, column.name, "password", 0.8, [f"{said} is a credential in a table of persons"])
-    if specific == "username":
-        return _finding(table, column.name, "username", 0.85, [f"{said} suggests a user name"], identity=ctx.role == "person")
     if specific == "customer_number":
         return _finding(table, column.name, "customer_number", 0.8, [f"{said} suggests a customer number"], identity=True)
     if specific == "homepage":
@@ -520,12 +544,13 @@ def discover(
             for key in keys:
                 if key.parent in persons:
                     key.staff_share = _staff_share(conn, metadata, key, samples)
+            roles, marks = _roles(samples, keys, persons)
+            links = _identity_links(conn, samples, persons, roles)
             conn.rollback()
     except SQLAlchemyError as exc:
         raise ConnectorError(f"discovery failed: {_short(exc)}") from None
-    roles, marks = _roles(samples, keys, persons)
-    findings = _findings(samples, keys, roles)
-    proposal = propose(findings, metadata, roles, marks, keys)
+    findings = _findings(samples, keys, roles, links)
+    proposal = propose(findings, metadata, roles, marks, keys, links)
     columns = sum(len(metadata.tables[n].columns) for n in names)
     return DiscoveryResult(findings, proposal, len(names), columns, time.perf_counter() - started, dict(sorted(roles.items())))
 
@@ -538,12 +563,11 @@ def _person_tables(samples: dict[str, _Table]) -> set[str]:
         for column in sample.table.columns:
             if not _is_text(column):
                 continue
-            values = [str(v).strip() for v in sample.values(column.name) if v is not None and str(v).strip()]
+            values = sample.texts(column.name)
             specific = _specific(_snake(column.name))
-            emails = _share(values, recognise.is_email)
-            if values and emails >= EXACT_SHARE * len(values) and not all(recognise.is_role_mailbox(v) for v in values):
+            if sample.passes(column.name, "email") and not all(recognise.is_role_mailbox(v) for v in values):
                 persons.add(name)
-            elif values and _share(values, recognise.is_fnr) >= 0.5 * len(values):
+            elif sample.passes(column.name, "fodselsnummer", 0.5):
                 persons.add(name)
             elif specific in ("username", "customer_number") and values and len(set(values)) >= 0.9 * len(values):
                 persons.add(name)
@@ -553,15 +577,68 @@ def _person_tables(samples: dict[str, _Table]) -> set[str]:
 def _holds_exact_kind(sample: _Table) -> bool:
     """A column of the table passes an exact check (IP addresses in a log, phone numbers)."""
     for column in sample.table.columns:
-        values = [str(v).strip() for v in sample.values(column.name) if v is not None and str(v).strip()] if _is_text(column) else []
+        if not _is_text(column):
+            continue
+        values = sample.texts(column.name)
         for kind in recognise.EXACT:
-            if values and _share(values, recognise.VALUE_KINDS[kind][0]) >= EXACT_SHARE * len(values):
+            if sample.passes(column.name, kind):
                 if kind != "email" or not all(recognise.is_role_mailbox(v) for v in values):
                     return True
     return False
 
 
-def _findings(samples: dict[str, _Table], keys: list[_Key], roles: dict[str, str]) -> list[ColumnFinding]:
+@dataclass(frozen=True)
+class _Link:
+    """A column whose values name persons by a person table's user name, with no foreign
+    key saying so (Django's admin log names a user by her user name)."""
+
+    child: str
+    column: str
+    parent: str
+    parent_column: str
+    matched: int
+    sampled: int
+
+
+def _user_name_columns(samples: dict[str, _Table], persons: set[str]) -> list[tuple[str, str]]:
+    """Person tables' user-name columns (e-mail addresses elsewhere are found as such)."""
+    return [
+        (name, column.name)
+        for name in sorted(persons)
+        for column in samples[name].table.columns
+        if _is_text(column) and _specific(_snake(column.name)) == "username"
+    ]
+
+
+def _identity_links(conn: Connection, samples: dict[str, _Table], persons: set[str], roles: dict[str, str]) -> list[_Link]:
+    """Text columns whose sampled values are, for the most part, user names of a person
+    table: asked of the database with the values bound."""
+    targets = _user_name_columns(samples, persons)
+    if not targets:
+        return []
+    links = []
+    for name in sorted(samples):
+        sample = samples[name]
+        if roles.get(name) == "reference" or not sample.rows:
+            continue
+        keyed = {c.parent.name for c in sample.table.foreign_keys}
+        for column in sample.table.columns:
+            if not _is_text(column) or column.primary_key or column.name in keyed or (name, column.name) in targets:
+                continue
+            values = sorted({str(v).strip() for v in sample.values(column.name) if v is not None and str(v).strip()})
+            tokens = [v for v in values if " " not in v and 3 <= len(v) <= 254 and not v.isdigit()]
+            if len(values) < 3 or len(tokens) < 0.8 * len(values) or _share(values, recognise.is_email) >= EXACT_SHARE * len(values):
+                continue  # not token-shaped (or already e-mail addresses, found as such)
+            for parent, parent_column in targets:
+                target = samples[parent].table.c[parent_column]
+                matched = conn.execute(sa.select(sa.func.count(sa.distinct(target))).where(target.in_(tokens))).scalar_one()
+                if matched >= 3 and matched >= 0.5 * len(values):
+                    links.append(_Link(name, column.name, parent, parent_column, matched, len(values)))
+                    break
+    return links
+
+
+def _findings(samples: dict[str, _Table], keys: list[_Key], roles: dict[str, str], links: Sequence[_Link] = ()) -> list[ColumnFinding]:
     linked = set(roles) | {k.child for k in keys if roles.get(k.parent) == "person"}
     linked |= {name for name, sample in samples.items() if name not in roles and _holds_exact_kind(sample)}
     linked -= {name for name, role in roles.items() if role == "reference"}
@@ -584,12 +661,18 @@ def _findings(samples: dict[str, _Table], keys: list[_Key], roles: dict[str, str
         keyed = {c.parent.name for c in sample.table.foreign_keys}
         columns = [c for c in sample.table.columns if c.name not in keyed]
         card_table = any(
-            _is_text(c) and (vs := [str(v) for v in sample.values(c.name) if v]) and _share(vs, recognise.is_card_number) >= EXACT_SHARE * len(vs)
+            _is_text(c) and sample.passes(c.name, "card")
             for c in columns
         )
         ctx = _Context(roles.get(name), name in linked, _is_address_table(sample.table), card_table, frozenset(person_names), frozenset(shared))
+        named_by = {link.column: link for link in links if link.child == name}
         for column in columns:
-            finding = _scan(name, column, sample.values(column.name) if sample.rows and column.name in sample.rows[0] else [], ctx)
+            if column.name in named_by:
+                link = named_by[column.name]
+                evidence = f"{link.matched} of {link.sampled} distinct sampled values are values of {link.parent}.{link.parent_column}"
+                findings.append(_finding(name, column.name, "username", 0.8, [evidence]))
+                continue
+            finding = _scan(name, column, sample.values(column.name), ctx, sample.counts(column.name) if _is_text(column) else None)
             if finding:
                 findings.append(finding)
     return findings
@@ -623,6 +706,7 @@ def propose(
     roles: dict[str, str] | None = None,
     marks: dict[tuple[str, str], str] | None = None,
     keys: list[_Key] | None = None,
+    links: Sequence[_Link] = (),
 ) -> DataMap:
     """A dataset map from the confident, personal findings and the tables' roles: person
     and owned tables with their personal columns and masks that fit the schema, the lookup
@@ -660,4 +744,5 @@ def propose(
     for key in keys:
         if key.child in tables and roles.get(key.parent) == "reference":
             tables.setdefault(key.parent, TableSpec(role="reference"))
-    return DataMap(description="Proposed by discovery; review before use", tables=dict(sorted(tables.items())))
+    relationships = [Relationship(**{"from": f"{link.child}.{link.column}", "to": f"{link.parent}.{link.parent_column}"}) for link in links if link.child in tables]
+    return DataMap(description="Proposed by discovery; review before use", tables=dict(sorted(tables.items())), relationships=relationships)
