@@ -24,7 +24,7 @@ if str(REPO) not in sys.path:
 from examples.shop import drop_database, ensure_database  # noqa: E402
 from examples.shop.generate import build_shop  # noqa: E402
 from personvern.connectors.datamap import load_datamap_file  # noqa: E402
-from personvern.connectors.engine import make_engine  # noqa: E402
+from personvern.connectors.engine import make_engine, normalise_url  # noqa: E402
 
 PG_SERVER = os.environ.get("PV_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
 MY_SERVER = os.environ.get("PV_TEST_MYSQL", "mysql://root@127.0.0.1:3306")
@@ -185,10 +185,63 @@ def real_schema(backend, tmp_path_factory):
         drop_database(url)
 
 
+@pytest.fixture(scope="session")
+def real_discovery(real_schema):
+    """real_discovery(app) -> DiscoveryResult of the session's database, computed once."""
+    from personvern.connectors.discover import discover
+
+    done: dict[str, object] = {}
+
+    def get(app: str):
+        if app not in done:
+            engine = make_engine(real_schema(app)[0])
+            try:
+                done[app] = discover(engine)
+            finally:
+                engine.dispose()
+        return done[app]
+
+    return get
+
+
+def _clone(url: str, backend: str, folder: Path) -> str | None:
+    """A copy of a filled database: SQLite copies the file, PostgreSQL makes a database
+    from it as a template (far cheaper than laying out ninety tables again); None on
+    MariaDB, which has neither."""
+    if backend == "sqlite":
+        copy = _new_url(backend, folder, "clone")
+        shutil.copyfile(normalise_url(url).database, normalise_url(copy).database)
+        return copy
+    if backend != "postgresql":
+        return None
+    copy = _new_url(backend, folder, "clone")
+    source, target = normalise_url(url).database, normalise_url(copy).database
+    server = make_engine(PG_SERVER + "/postgres")
+    try:
+        with server.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            # A template must have no sessions: end this test run's idle pooled ones (they reconnect).
+            conn.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :d AND pid <> pg_backend_pid()"), {"d": source})
+            conn.execute(sa.text(f'CREATE DATABASE "{target}" TEMPLATE "{source}"'))
+    finally:
+        server.dispose()
+    return copy
+
+
 @pytest.fixture
-def fresh_real_schema(backend, tmp_path):
-    """fresh_real_schema(app) -> (url, Population): a database of its own for a test that writes."""
+def fresh_real_schema(backend, tmp_path, real_schema):
+    """fresh_real_schema(app) -> (url, Population): a database of its own for a test that
+    writes (a copy of the session's where the backend can copy one)."""
     build, made = _real_schemas(backend, lambda: tmp_path)
-    yield build
+
+    def get(app: str, seed: int = 7):
+        if seed == 7:
+            url, population = real_schema(app)
+            copy = _clone(url, backend, tmp_path)
+            if copy:
+                made.append(copy)
+                return copy, population
+        return build(app, seed)
+
+    yield get
     for url in made:
         drop_database(url)

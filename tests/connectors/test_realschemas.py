@@ -28,8 +28,8 @@ def test_fill_is_deterministic():
         assert len(population.customers) == 200 and population.staff
 
 
-def test_filled_schemas_hold_the_people(real_schema):
-    for app in SCHEMAS:
+def test_filled_schemas_hold_the_people(real_schema, backend):
+    for app in SCHEMAS if backend != "mysql" else ["helpdesk"]:  # (oscar on MariaDB: see test_discover_real)
         url, population = real_schema(app)
         engine = make_engine(url)
         with engine.connect() as conn:
@@ -42,4 +42,4 @@ def test_filled_schemas_hold_the_people(real_schema):
         assert counts == {name: population.rows.get(name, 0) for name in counts}
         assert counts["auth_user"] == len(population.customers) + len(population.staff)
         assert {p.email for p in population.customers} <= emails
-    assert real_schema("oscar")[1].rows["order_order"] == 300
+    assert real_schema("helpdesk")[1].rows["helpdesk_ticket"] == 300

@@ -20,6 +20,7 @@ import json
 import random
 import warnings
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -66,6 +67,8 @@ class Population:
     customers: list[Person]
     staff: list[Person]
     rows: dict[str, int] = field(default_factory=dict)
+    # table -> primary key -> the persons a row belongs to (absent: shared, or a lookup)
+    owners: dict[str, dict[tuple, frozenset[int]]] = field(default_factory=dict)
 
 
 class Rows:
@@ -75,8 +78,15 @@ class Rows:
         self.metadata = metadata
         self.data: dict[str, list[dict]] = defaultdict(list)
         self.last_id: dict[str, int] = defaultdict(int)
+        self.owners: dict[str, dict[tuple, frozenset[int]]] = defaultdict(dict)
+        self._owners: frozenset[int] = frozenset()
 
-    def add(self, table: str, **values) -> int:
+    def belong_to(self, *people: int) -> None:
+        """The rows added from now on belong to these persons (the tests' ground truth);
+        with no one, to no one (shared rows)."""
+        self._owners = frozenset(people)
+
+    def add(self, table: str, _owners: Iterable[int] | None = None, **values) -> int:
         columns = self.metadata.tables[table].c
         if "id" in columns and "id" not in values:
             self.last_id[table] += 1
@@ -88,6 +98,10 @@ class Rows:
             if column.name not in values:
                 values[column.name] = None if column.nullable else _blank(column.type)
         self.data[table].append(values)
+        owners = frozenset(_owners) if _owners is not None else self._owners
+        if owners:
+            key = tuple(values[c.name] for c in self.metadata.tables[table].primary_key.columns)
+            self.owners[table][key] = owners
         return values.get("id")
 
 
@@ -188,6 +202,7 @@ def _django_base(rows: Rows, p: People, staff: list[Person], customers: list[Per
         joined = p.when(300)
         rows.add(
             "auth_user",
+            _owners={person.id},
             id=person.id,
             password=_password(p.rng),
             last_login=joined + dt.timedelta(days=p.rng.randrange(1, 400)),
@@ -201,10 +216,10 @@ def _django_base(rows: Rows, p: People, staff: list[Person], customers: list[Per
             date_joined=joined,
         )
     for person in staff:
-        rows.add("auth_user_groups", user_id=person.id, group_id=1 + person.id % len(groups))
+        rows.add("auth_user_groups", _owners={person.id}, user_id=person.id, group_id=1 + person.id % len(groups))
     for person in p.rng.sample(customers, len(customers) // 4) + staff:
         key, data = _session(p.rng, person.id)
-        rows.add("django_session", session_key=key, session_data=data, expire_date=p.when() + dt.timedelta(days=14))
+        rows.add("django_session", _owners={person.id}, session_key=key, session_data=data, expire_date=p.when() + dt.timedelta(days=14))
 
 
 def _admin_log(rows: Rows, p: People, staff: list[Person], customers: list[Person], count: int) -> None:
@@ -215,8 +230,9 @@ def _admin_log(rows: Rows, p: People, staff: list[Person], customers: list[Perso
         message = json.dumps([{"changed": {"fields": p.rng.sample(["Email address", "First name", "Last name", "Active"], 2)}}]) if action == 2 else ""
         rows.add(
             "django_admin_log",
+            _owners={who.id},
             object_id=str(who.id),
-            object_repr=p.rng.choice((who.email, who.username, who.name)),
+            object_repr=who.username,  # Django logs str(user): the user name
             action_flag=action,
             change_message=message,
             content_type_id=user_type,
@@ -303,6 +319,7 @@ def _oscar(rows: Rows, p: People) -> Population:
 
     # Customers: addresses, saved cards, searches, views, wishlists, alerts.
     for who in customers:
+        rows.belong_to(who.id)
         for n in range(r.choice((1, 1, 1, 2))):
             street = who.street if n == 0 else p.fake.street_address()
             rows.add(
@@ -326,12 +343,15 @@ def _oscar(rows: Rows, p: People) -> Population:
             rows.add("wishlists_line", wishlist_id=wishlist, product_id=product[0], title=product[1], quantity=1)
             if r.random() < 0.5:
                 friend = r.choice(customers)
-                rows.add("wishlists_wishlistsharedemail", wishlist_id=wishlist, email=friend.email)
+                rows.add("wishlists_wishlistsharedemail", _owners={who.id, friend.id}, wishlist_id=wishlist, email=friend.email)
+    rows.belong_to()
     for i in range(40):
         who = r.choice(customers)
+        rows.belong_to(who.id)
         registered = r.random() < 0.7
         rows.add("customer_productalert", email="" if registered else who.email, key="" if registered else hashlib.sha1(f"alert{i}".encode()).hexdigest()[:32], status="Active", product_id=r.choice(products)[0], user_id=who.id if registered else None, date_created=p.when())
 
+    rows.belong_to()
     # Orders: 270 by registered customers, 30 by guests (who have no account).
     guests = [p.person(1000 + i) for i in range(30)]
     orders_of: dict[int, int] = defaultdict(int)
@@ -339,6 +359,7 @@ def _oscar(rows: Rows, p: People) -> Population:
     for n in range(300):
         guest = n % 10 == 9
         who = guests[n // 10] if guest else r.choice(customers)
+        rows.belong_to(who.id)
         placed = p.when()
         basket = rows.add("basket_basket", owner_id=None if guest else who.id, status="Submitted", date_created=placed, date_submitted=placed)
         address = dict(title="", first_name=who.first, last_name=who.last, line1=who.street, line2=who.line2, line3="", line4=who.city, state=who.region, postcode=who.postcode, search_text=f"{who.first} {who.last} {who.street} {who.postcode} {who.city}", country_id="NO")
@@ -391,24 +412,34 @@ def _oscar(rows: Rows, p: People) -> Population:
         if n % 25 == 0:
             rows.add("voucher_voucherapplication", order_id=order, user_id=None if guest else who.id, voucher_id=vouchers[n % 5], date_created=placed)
         rows.add("communication_email", user_id=None if guest else who.id, email=who.email, subject=f"Ordrebekreftelse {number}", body_text=f"Hei {who.first},\n\ntakk for bestillingen {number}. Vi sender varene til {who.street}, {who.postcode} {who.city}.", body_html=f"<p>Hei {who.first},</p><p>takk for bestillingen {number}.</p>", date_sent=placed)
+    rows.belong_to()
     for who in customers:
+        rows.belong_to(who.id)
         if orders_of[who.id]:
             rows.add("analytics_userrecord", user_id=who.id, num_product_views=r.randrange(50), num_basket_additions=orders_of[who.id], num_orders=orders_of[who.id], num_order_lines=orders_of[who.id] * 2, num_order_items=orders_of[who.id] * 2, total_spent=spent[who.id], date_last_order=p.when())
+    rows.belong_to()
     for _ in range(50):  # open baskets
         who = r.choice(customers)
+        rows.belong_to(who.id)
         basket = rows.add("basket_basket", owner_id=who.id, status="Open", date_created=p.when())
         pid, _ = r.choice(products)
         rows.add("basket_line", basket_id=basket, product_id=pid, stockrecord_id=stock[pid], line_reference=f"{pid}_{stock[pid]}", quantity=1, price_currency="NOK", price_excl_tax=Decimal("100.00"), price_incl_tax=Decimal("125.00"), date_created=START, date_updated=START)
+    rows.belong_to()
     for who in r.sample(customers, 60):
+        rows.belong_to(who.id)
         welcome = r.random() < 0.5
         rows.add("communication_email", user_id=who.id, email=who.email, subject=f"Velkommen, {who.first}!" if welcome else "Nytt passord", body_text=f"Hei {who.name}, brukernavnet ditt er {who.username}.", body_html="", date_sent=p.when())
+    rows.belong_to()
     for who in r.sample(customers, 80):
+        rows.belong_to(who.id)
         rows.add("communication_notification", recipient_id=who.id, sender_id=r.choice(staff).id if r.random() < 0.7 else None, subject=f"Hei {who.first}, bestillingen din er sendt", body=f"{who.name}, pakken er på vei til {who.street}.", location="Inbox", date_sent=p.when())
 
+    rows.belong_to()
     # Reviews: most by registered customers; some anonymous (name, e-mail, homepage); votes by others.
     reviews = []
     for i in range(80):
         who = r.choice(customers)
+        rows.belong_to(who.id)
         anonymous = i % 4 == 3
         pid, title = r.choice(products)
         reviews.append((rows.add(
@@ -417,10 +448,11 @@ def _oscar(rows: Rows, p: People) -> Population:
             name=who.name if anonymous else "", email=who.email if anonymous else "", homepage=f"https://{who.last.lower().translate(ASCII)}.example.no/" if anonymous or r.random() < 0.2 else "",
             status=1, total_votes=0, delta_votes=0, date_created=p.when(),
         ), who))
+    rows.belong_to()
     for review, author in reviews:
         for voter in r.sample(customers, r.randrange(0, 4)):
             if voter is not author:
-                rows.add("reviews_vote", review_id=review, user_id=voter.id, delta=r.choice((1, -1)), date_created=p.when())
+                rows.add("reviews_vote", _owners={voter.id}, review_id=review, user_id=voter.id, delta=r.choice((1, -1)), date_created=p.when())
     rows.add("offer_rangeproductfileupload", range_id=rng_id, uploaded_by_id=staff[2].id, filepath="uploads/skus.csv", size=1200, date_uploaded=START, status="Processed", error_message="", upload_type="included")
     rows.add("django_flatpage", url="/om-oss/", title="Om oss", content="<p>Vi selger turutstyr siden 1999.</p>", template_name="", enable_comments=False, registration_required=False)
     rows.add("django_flatpage_sites", flatpage_id=1, site_id=1)
@@ -434,6 +466,8 @@ def _oscar(rows: Rows, p: People) -> Population:
 def _helpdesk(rows: Rows, p: People) -> Population:
     r = p.rng
     staff, customers = _people(p, 10, 200)
+    for who in customers:
+        who.username = who.email  # helpdesk makes an account for a submitter named by her e-mail address
     _django_base(rows, p, staff, customers, ["Førstelinje", "Andrelinje"])
     queues = [
         rows.add("helpdesk_queue", title=title, slug=slug, email_address=f"{slug}@firma.no", allow_public_submission=True, allow_email_submission=True, email_box_ssl=True, email_box_type="imap", email_box_host="imap.firma.no", email_box_user=f"{slug}@firma.no", email_box_pass="hemmelig-passord", new_ticket_cc="leder@firma.no", default_owner_id=staff[i].id, enable_notifications_on_email_events=False)
@@ -449,21 +483,24 @@ def _helpdesk(rows: Rows, p: People) -> Population:
     rows.add("helpdesk_checklisttemplate", name="Retur", task_list=json.dumps(["Motta vare", "Kontroller vare", "Refunder"]))
     exclusion = rows.add("helpdesk_escalationexclusion", name="1. juledag", date=dt.date(2024, 12, 25))
     rows.add("helpdesk_escalationexclusion_queues", escalationexclusion_id=exclusion, queue_id=queues[0])
-    blocked = ["mailer-daemon@example.com", "noreply@example.net"] + [who.email for who in r.sample(customers, 2)]
-    for i, address in enumerate(blocked):
+    blocked = [(None, "mailer-daemon@example.com"), (None, "noreply@example.net")] + [(who.id, who.email) for who in r.sample(customers, 2)]
+    for i, (whose, address) in enumerate(blocked):
+        rows.belong_to(*([whose] if whose else []))
         ignore = rows.add("helpdesk_ignoreemail", name=f"Blokkert {i + 1}", date=dt.date(2024, 1, 1 + i), email_address=address, keep_in_mailbox=False)
         rows.add("helpdesk_ignoreemail_queues", ignoreemail_id=ignore, queue_id=queues[0])
+    rows.belong_to()
     for person in staff + customers:
-        rows.add("helpdesk_usersettings", user_id=person.id, settings_pickled=None, email_on_ticket_assign=True, email_on_ticket_change=True, login_view_ticketlist=True, tickets_per_page=25, use_email_as_submitter=True, ticket_respond_layout="default")
+        rows.add("helpdesk_usersettings", _owners={person.id}, user_id=person.id, settings_pickled=None, email_on_ticket_assign=True, email_on_ticket_change=True, login_view_ticketlist=True, tickets_per_page=25, use_email_as_submitter=True, ticket_respond_layout="default")
     for person in staff[:4]:
-        rows.add("helpdesk_savedsearch", user_id=person.id, title="Mine åpne saker", shared=False, query=base64.b64encode(json.dumps({"filtering": {"assigned_to__id__in": [person.id]}, "sorting": "created"}).encode()).decode())
+        rows.add("helpdesk_savedsearch", _owners={person.id}, user_id=person.id, title="Mine åpne saker", shared=False, query=base64.b64encode(json.dumps({"filtering": {"assigned_to__id__in": [person.id]}, "sorting": "created"}).encode()).decode())
         for kb in kbitems[:2]:
-            rows.add("helpdesk_kbitem_voted_by", kbitem_id=kb, user_id=person.id)
+            rows.add("helpdesk_kbitem_voted_by", _owners={person.id}, kbitem_id=kb, user_id=person.id)
 
     subjects = ("Feil på fakturaen", "Pakken har ikke kommet", "Vil returnere varen", "Endre adresse", "Kan ikke logge inn", "Refusjon til konto")
     tickets = []
     for n in range(300):
         who = r.choice(customers)
+        rows.belong_to(who.id)
         created = p.when()
         details = r.choice(
             (
@@ -503,13 +540,15 @@ def _helpdesk(rows: Rows, p: People) -> Population:
         if r.random() < 0.15:
             other = r.choice(customers)
             by_user = r.random() < 0.5
-            rows.add("helpdesk_ticketcc", ticket_id=ticket, user_id=other.id if by_user else None, email=None if by_user else other.email, can_view=True, can_update=False)
+            rows.add("helpdesk_ticketcc", _owners={who.id, other.id}, ticket_id=ticket, user_id=other.id if by_user else None, email=None if by_user else other.email, can_view=True, can_update=False)
         if r.random() < 0.1:
             checklist = rows.add("helpdesk_checklist", ticket_id=ticket, name="Retur")
             for position, task in enumerate(("Motta vare", "Kontroller vare", "Refunder")):
                 rows.add("helpdesk_checklisttask", checklist_id=checklist, description=task, position=position)
+    rows.belong_to()
+    tickets_of = {ticket: who.id for ticket, who in tickets}
     for (ticket, _), (other, _) in zip(tickets[::37], tickets[5::37]):
-        rows.add("helpdesk_ticketdependency", ticket_id=ticket, depends_on_id=other)
+        rows.add("helpdesk_ticketdependency", _owners={tickets_of[ticket], tickets_of[other]}, ticket_id=ticket, depends_on_id=other)
     _admin_log(rows, p, staff, customers, 40)
     return Population("helpdesk", customers, staff)
 
@@ -523,6 +562,7 @@ def generate(app: str, seed: int = 7) -> tuple[Population, dict[str, list[dict]]
     rows = Rows(schema_metadata(app))
     population = FILLERS[app](rows, People(seed))
     population.rows = {name: len(data) for name, data in rows.data.items()}
+    population.owners = {name: dict(owners) for name, owners in rows.owners.items()}
     return population, rows.data
 
 
