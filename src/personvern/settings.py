@@ -210,3 +210,9 @@ PERSONVERN_CONNECTOR_CONNECT_TIMEOUT = float(os.environ.get("PERSONVERN_CONNECTO
 PERSONVERN_CONNECTOR_STATEMENT_TIMEOUT = float(os.environ.get("PERSONVERN_CONNECTOR_STATEMENT_TIMEOUT", "300"))
 PERSONVERN_CONNECTOR_TEST_TIMEOUT = float(os.environ.get("PERSONVERN_CONNECTOR_TEST_TIMEOUT", "5"))  # "Test connection"
 # ---- end of the connection policy ------------------------------------------------------
+
+# Newsletter webhooks (consent/webhook.py): public addresses only, unless a network or address
+# is listed here (e.g. "10.20.0.5" for a mailing tool next door); no redirects are followed.
+PERSONVERN_WEBHOOK_ALLOW = env_list("PERSONVERN_WEBHOOK_ALLOW")
+PERSONVERN_WEBHOOK_TIMEOUT = float(os.environ.get("PERSONVERN_WEBHOOK_TIMEOUT", "10"))  # seconds, the whole exchange
+PERSONVERN_WEBHOOK_MAX_ANSWER = int(os.environ.get("PERSONVERN_WEBHOOK_MAX_ANSWER", str(64 * 1024)))  # bytes read
