@@ -81,7 +81,7 @@ def test_what_the_operator_allows_is_saved_and_tested(officer, settings):
     settings.PERSONVERN_CONNECTOR_ALLOW = ["127.0.0.1"]
     assert _new(officer, "postgresql://postgres@127.0.0.1:5432/postgres", slug="pg").status_code == 302
     page = officer.post("/o/alpha/data/c/pg/", {"action": "test"}, follow=True).content.decode()
-    assert "connected to postgresql" in page
+    assert "Koblet til PostgreSQL" in page
 
 
 def test_personvern_own_sqlite_database_is_refused_by_path_dots_and_symlink(officer, settings, tmp_path):

@@ -46,7 +46,7 @@ def test_a_privacy_officer_adds_and_tests_a_connection(client, members, login, s
     response = client.post("/o/alpha/data/new/", {"name": "Shop", "slug": "shop", "url": f"sqlite:///{shop}", "password": ""})
     assert response.status_code == 302
     response = client.post("/o/alpha/data/c/shop/", {"action": "test"}, follow=True)
-    assert "connected to sqlite" in response.content.decode()
+    assert "Koblet til SQLite" in response.content.decode()
     assert AuditEvent.objects.filter(action="connection.tested", data__ok=True).exists()
 
 

@@ -654,8 +654,20 @@ def forget_reflection(engine: Engine) -> None:
 # ------------------------------------------------------------------ "Test connection"
 
 
-def probe(url: str, *, policy: ConnectionPolicy | None = None, timeouts: Timeouts = TEST_TIMEOUTS, bound: float = 5) -> str:
-    """What answered ('connected to postgresql 15.4, 12 tables'), or ConnectorError saying
+@dataclass(frozen=True)
+class Answer:
+    """What answered a connection test."""
+
+    kind: str  # the dialect: postgresql, mysql, sqlite
+    version: str
+    tables: int
+
+    def __str__(self) -> str:
+        return f"connected to {self.kind} {self.version}".strip() + f", {self.tables} tables"
+
+
+def probe(url: str, *, policy: ConnectionPolicy | None = None, timeouts: Timeouts = TEST_TIMEOUTS, bound: float = 5) -> Answer:
+    """What answered (str(): 'connected to postgresql 15.4, 12 tables'), or ConnectorError saying
     why not. Returns within `bound` seconds whatever the server does: the attempt runs in
     a thread of its own, which its timeouts end later."""
     outcome: dict = {}
@@ -681,7 +693,7 @@ def probe(url: str, *, policy: ConnectionPolicy | None = None, timeouts: Timeout
     return outcome["text"]
 
 
-def _probe(url: str, policy: ConnectionPolicy | None, timeouts: Timeouts) -> str:
+def _probe(url: str, policy: ConnectionPolicy | None, timeouts: Timeouts) -> Answer:
     engine = make_engine(url, policy=policy, timeouts=timeouts, create_sqlite=False, pool_pre_ping=False)
     parsed = normalise_url(url)
     try:
@@ -690,7 +702,7 @@ def _probe(url: str, policy: ConnectionPolicy | None, timeouts: Timeouts) -> str
             dialect = engine.dialect
             version = ".".join(str(part) for part in (dialect.server_version_info or ())[:3])
             tables = len(sa.inspect(conn).get_table_names())
-        return f"connected to {dialect.name} {version}".strip() + f", {tables} tables"
+        return Answer(dialect.name, version, tables)
     except SQLAlchemyError as exc:
         backend = parsed.get_backend_name()
         raise _failure(backend, exc, _target(parsed), parsed, timeouts, policy is None) from None
@@ -701,7 +713,7 @@ def _probe(url: str, policy: ConnectionPolicy | None, timeouts: Timeouts) -> str
 def test_connection(url: str, *, policy: ConnectionPolicy | None = None, bound: float = 5) -> tuple[bool, str]:
     """(True, 'what answered') or (False, 'why not'); never raises for bad input."""
     try:
-        return True, probe(url, policy=policy, bound=bound)
+        return True, str(probe(url, policy=policy, bound=bound))
     except ConnectorError as exc:
         return False, str(exc)
 

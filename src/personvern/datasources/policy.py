@@ -12,9 +12,18 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from personvern.connectors.engine import ConnectionPolicy, ExplainedError, OwnDatabase, Timeouts, parse_ports
+from personvern.connectors.engine import (
+    KIND_NAMES,
+    Answer,
+    ConnectionPolicy,
+    ExplainedError,
+    OwnDatabase,
+    Timeouts,
+    parse_ports,
+)
 
 _OWN_BACKENDS = {"postgresql": "postgresql", "mysql": "mysql"}
 
@@ -97,6 +106,12 @@ _KINDS = {
     "private": gettext_lazy("privat adresse"),
     "reserved": gettext_lazy("reservert adresse"),
 }
+
+
+def answered(answer: Answer) -> str:
+    """A connection test's success, in the reader's language."""
+    kind = KIND_NAMES.get(answer.kind, answer.kind)
+    return _("Koblet til %(kind)s %(version)s: %(tables)s tabeller.") % {"kind": kind, "version": answer.version, "tables": answer.tables}
 
 
 def explain(exc: Exception) -> str:

@@ -20,7 +20,7 @@ from personvern.connectors.engine import ConnectorError
 from personvern.registry.services import current_register
 
 from .models import Connection, RetentionRun
-from .policy import connection_policy, connector_timeouts, explain
+from .policy import answered, connection_policy, connector_timeouts, explain
 
 _engines: dict[tuple, Engine] = {}
 _engines_lock = threading.Lock()
@@ -48,13 +48,13 @@ def connection_test(*, connection: Connection, request=None) -> tuple[bool, str]
     the message says what answered, or what was refused and why, never what a server sent."""
     bound = settings.PERSONVERN_CONNECTOR_TEST_TIMEOUT
     try:
-        message = conn_engine.probe(
+        answer = conn_engine.probe(
             connection.full_url(),
             policy=connection_policy(),
             timeouts=conn_engine.Timeouts(connect=0.6 * bound, statement=0.6 * bound),
             bound=bound,
         )
-        ok = True
+        ok, message = True, answered(answer)
     except ConnectorError as exc:
         ok, message = False, explain(exc)
     record("connection.tested", request=request, organisation=connection.organisation, obj=connection, data={"ok": ok})
