@@ -344,6 +344,37 @@ def test_the_map_marks_are_checked_against_the_schema(shop):
     assert legacy.limits.max_rows == 1000 and legacy.tables["order_note"].foreign_keys == {}  # today's maps still load
 
 
+def test_a_person_below_her_who_names_someone_else_by_any_identity_is_not_hers(db_url):
+    """Lise, invited by Kari, has no e-mail but a phone number of her own: erasing Kari by
+    e-mail leaves Lise's row alone (a dependent row of others); Kari's row stays, masked."""
+    ensure_database(db_url)
+    engine = make_engine(db_url)
+    people = sa.Table(
+        "people", sa.MetaData(),
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("email", sa.String(100)), sa.Column("phone", sa.String(30)), sa.Column("name", sa.String(100)),
+        sa.Column("invited_by", sa.Integer, sa.ForeignKey("people.id"), nullable=True),
+    )
+    people.metadata.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(people.insert(), [
+            {"id": 1, "email": "kari@example.no", "phone": "41234567", "name": "Kari", "invited_by": None},
+            {"id": 2, "email": None, "phone": "+47 998 87 766", "name": "Lise", "invited_by": 1},
+        ])
+    datamap = parse_datamap({"tables": {"people": {"erasure": "delete_row", "columns": {
+        "email": {"category": "contact.email", "identity": "email", "erasure": "set_null"},
+        "phone": {"category": "contact.phone", "identity": "phone", "erasure": "set_null"},
+        "name": {"category": "name", "erasure": "set_null"}}}}})
+    try:
+        result = erase(engine, datamap, {"email": "kari@example.no"}, now=NOW)
+        with engine.connect() as conn:
+            assert list(conn.execute(sa.text("SELECT id, email, phone, name, invited_by FROM people ORDER BY id"))) == [
+                (1, None, None, None, None), (2, None, "+47 998 87 766", "Lise", 1)]
+        assert result.plan.tables["people"].dependent_kept == [(2,)] and result.plan.tables["people"].kept_referenced == [(1,)]
+    finally:
+        engine.dispose()
+
+
 # ------------------------------------------------ real applications' schemas
 
 LOOKUPS = {  # shared rows every customer's rows point at (tests/realschemas/fill.py)

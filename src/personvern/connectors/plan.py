@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 from personvern.connectors.datamap import Edge, is_flag
 from personvern.connectors.engine import ConnectorError
 from personvern.connectors.rawsql import RawSQL, references_to
-from personvern.connectors.walk import DOWN, FLAG_HELD, FLAG_RESTRICTED, SEED, UP, Context, Found, Key, _chunks, identity_variants
+from personvern.connectors.walk import DOWN, known_identities, FLAG_HELD, FLAG_RESTRICTED, SEED, UP, Context, Found, Key, _chunks, identity_variants
 
 
 @dataclass
@@ -304,6 +304,9 @@ def prove(
     is a dependent row of others; a parent of hers has no row outside the plan pointing
     at it and is not a row of a table of persons."""
     proof = _Proof(raw or RawSQL(conn))
+    # Her identity values: the ones given and those of the seed rows, each proved below to match.
+    seeds = {name: {k: r for k, r in rows.items() if found.reach[name][k].how == SEED} for name, rows in found.rows.items()}
+    known = known_identities(ctx.datamap, identity, seeds)
     collateral: list[Collateral] = []
     persons = {name for name, spec in ctx.datamap.tables.items() if spec.identity_columns()}
     hers = {name: set(t.delete) | set(t.mask) | set(t.kept_referenced) | set(t.held) | set(t.restricted) for name, t in plan.tables.items()}
@@ -347,7 +350,7 @@ def prove(
                 below += [k for k in plan.tables[edge.parent].dependent_deleted if found.reach[edge.parent][k].depth < depth] if is_dependent and edge.parent in plan.tables else []
                 proof.count(table, keys, pk, _hangs_below(proof, ctx, table, edge, below), True, f"does not hang below the person's rows of {edge.parent}")
                 if not is_dependent and name in persons:
-                    proof.count(table, keys, pk, _names_someone(proof, ctx, table, identity), False, "a row of a table of persons that names someone else")
+                    proof.count(table, keys, pk, _names_someone(proof, ctx, table, known), False, "a row of a table of persons that names someone else")
                 if not is_dependent:  # the key it hangs by is proved above
                     proof.count(table, keys, pk, _points_at_others(proof, ctx, table, hers, persons, edge), False, "points at another person: not the person's own")
     collateral += proof.run()
@@ -412,14 +415,18 @@ def _identity_match(proof: _Proof, ctx: Context, table: sa.Table, identity: Mapp
     return (" OR ".join(terms) or "1 = 0"), params
 
 
-def _names_someone(proof: _Proof, ctx: Context, table: sa.Table, identity: Mapping[str, str]) -> tuple[str, list]:
-    raw, terms = proof.raw, []
+def _names_someone(proof: _Proof, ctx: Context, table: sa.Table, known: Mapping[str, set]) -> tuple[str, list] | None:
+    """An identity column holds a value that is none of hers (walk.names_someone in SQL)."""
+    raw, params, terms = proof.raw, [], []
     for column, kind in ctx.datamap.tables[table.name].identity_columns().items():
-        if kind in identity:
-            col = raw.col(table, column, "pv_t")
-            text = isinstance(table.c[column].type, sa.String)
-            terms.append(f"({col} IS NOT NULL AND {col} <> '')" if text else f"{col} IS NOT NULL")
-    return (" OR ".join(terms) or "1 = 0"), []
+        col = raw.col(table, column, "pv_t")
+        text = isinstance(table.c[column].type, sa.String)
+        term = f"{col} IS NOT NULL" + (f" AND {col} <> ''" if text else "")
+        values = [(v,) for v in sorted(known.get(str(kind), ()), key=repr) if isinstance(v, str) == text]
+        if values:
+            term += f" AND NOT ({raw.where_in(table, [column], values, params, alias='pv_t')})"
+        terms.append(f"({term})")
+    return (" OR ".join(terms), params) if terms else None
 
 
 def _hangs_below(proof: _Proof, ctx: Context, table: sa.Table, edge: Edge, parent_keys: list[Key]) -> tuple[str, list]:

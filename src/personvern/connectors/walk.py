@@ -145,6 +145,26 @@ def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
 
 # --------------------------------------------------------------- the walk
 
+
+def known_identities(datamap: DataMap, identity: Mapping[str, str], rows: Mapping[str, Mapping[Key, Mapping[str, Any]]]) -> dict[str, set]:
+    """Her identity values per kind, in their spellings: the ones given, and those of the
+    seed rows (the phone on her customer row when she gave her e-mail)."""
+    known: dict[str, set] = {kind: set(identity_variants(kind, value)) for kind, value in identity.items()}
+    for name, table_rows in rows.items():
+        for column, kind in datamap.tables[name].identity_columns().items():
+            for row in table_rows.values():
+                if row.get(column) not in (None, ""):
+                    known.setdefault(str(kind), set()).update(identity_variants(str(kind), str(row[column])))
+                    known[str(kind)].add(row[column])
+    return known
+
+
+def names_someone(spec, row: Mapping[str, Any], known: Mapping[str, set]) -> bool:
+    """A row of a table of persons that names someone: one of its identity columns holds a
+    value that is none of hers (an empty column names no one)."""
+    return any(row.get(column) not in (None, "") and row[column] not in known.get(str(kind), ()) for column, kind in spec.identity_columns().items())
+
+
 SEED, DOWN, UP = "seed", "down", "up"
 
 
@@ -208,12 +228,12 @@ class Collector:
             variants = identity_variants(kind, value)
             for table_name, column in self.ctx.datamap.identity_columns(kind):
                 seeds.setdefault(table_name, []).append(((column,), variants))
-        given = set(identity)
         frontier: dict[str, set[Key]] = {}
         for name, rows in self._fetch_round(seeds).items():
             for key, row in rows.items():
                 self._own(name, key, row, Reach(SEED))
                 frontier.setdefault(name, set()).add(key)
+        self.known = known_identities(self.ctx.datamap, identity, found.rows)
         depth = 0
         while frontier:  # DOWN: the rows below hers
             depth += 1
@@ -236,7 +256,7 @@ class Collector:
                     # The database's equality may be wider than Python's (a case-insensitive collation).
                     edge = next((e for e, values in offered if e.child == name and tuple(row[c] for c in e.child_cols) in values), into[0])
                     self._own(name, key, row, Reach(DOWN, depth, edge))
-                    if name in self.persons and self._names_someone(name, row, given):
+                    if name in self.persons and names_someone(self.ctx.datamap.tables[name], row, self.known):
                         # Another person's row below hers (someone she shared her wish list
                         # with): a dependent row of others, and the walk goes no further.
                         found.dependent.setdefault(name, set()).add(key)
@@ -260,12 +280,6 @@ class Collector:
         values = sorted(values, key=repr)
         for chunk in _chunks(values):
             wanted.setdefault(name, []).append((tuple(columns), [v[0] for v in chunk] if len(columns) == 1 else chunk))
-
-    def _names_someone(self, name: str, row: Mapping[str, Any], given: set[str]) -> bool:
-        """A row of a table of persons that was not a seed, with an identity of a kind the
-        request gives: it names another person (hers would have matched as a seed)."""
-        spec = self.ctx.datamap.tables[name]
-        return any(kind in given and row.get(column) not in (None, "") for column, kind in spec.identity_columns().items())
 
     def _mark_dependents(self) -> None:
         """Rows below hers that also point at a row of another person (by a key the map does
