@@ -381,136 +381,199 @@ def _share(values: list[str], check: Callable[[str], bool]) -> int:
     return sum(1 for v in values if check(v))
 
 
+@dataclass
+class _Seen:
+    """One column as sampled: its name, its non-empty values (as text) and their counts."""
+
+    table: str
+    column: str
+    name: str  # snake_case
+    specific: str | None  # what its name says, where the name says it plainly
+    rows: int
+    values: list[str]
+    counts: dict[str, int]
+
+    @property
+    def n(self) -> int:
+        return len(self.values)
+
+    @property
+    def said(self) -> str:
+        return f"column name '{self.column}'"
+
+    @property
+    def blank(self) -> bool:
+        return self.rows > 0 and not self.values
+
+    @property
+    def empty_note(self) -> list[str]:
+        return [f"all {self.rows} sampled values are empty"] if self.blank else []
+
+    def described(self, kind: str) -> list[str]:
+        hits = self.counts.get(kind, 0)
+        return [f"{hits} of {self.n} sampled values are {recognise.VALUE_KINDS[kind][1]}"] if hits else []
+
+    def share(self, kind: str) -> float:
+        return self.counts.get(kind, 0) / self.n if self.n else 0.0
+
+    def finding(self, kind: str, confidence: float, evidence: list[str], identity: bool = False) -> ColumnFinding:
+        return _finding(self.table, self.column, kind, confidence, evidence, identity)
+
+
 def _scan(table: str, column: sa.Column, raw: Sequence, ctx: _Context, counts: dict[str, int] | None = None) -> ColumnFinding | None:
     """Name, sampled values and the table's role -> a finding (or None). Values are only counted."""
     name = _snake(column.name)
-    specific = _specific(name)
-    rows = len(raw)
     values = [str(v).strip() for v in raw if v is not None and str(v).strip()]
-    n = len(values)
-    said = f"column name '{column.name}'"
-    if _is_date(column):
-        if specific == "date_of_birth":
-            return _finding(table, column.name, "date_of_birth", 0.9, [f"{said} means date of birth", "date type"])
-        if ctx.card_table and EXPIRY.search(name):
-            return _finding(table, column.name, "card", 0.85, [f"{said} is the expiry date in a table of payment cards"])
-        return None
-    if not _is_text(column):
-        return None
-    if ctx.role == "reference":
-        return None  # a lookup table holds no person's data
-    if specific == "session":
-        return _finding(table, column.name, "session", 0.85, [f"{said} is a web session's key or data"])
-    if column.primary_key:
-        return None
     if counts is None:
         counts = {kind: _share(values, check) for kind, (check, _) in recognise.VALUE_KINDS.items()}
-    counts = counts if n else {}
-    described = {kind: f"{hits} of {n} sampled values are {recognise.VALUE_KINDS[kind][1]}" for kind, hits in counts.items() if hits}
-    blank = rows > 0 and n == 0
-    empty_note = [f"all {rows} sampled values are empty"] if blank else []
-
-    if specific == "username" and ctx.linked:
+    seen = _Seen(table, column.name, name, _specific(name), len(raw), values, counts if values else {})
+    if _is_date(column):
+        if seen.specific == "date_of_birth":
+            return seen.finding("date_of_birth", 0.9, [f"{seen.said} means date of birth", "date type"])
+        if ctx.card_table and EXPIRY.search(name):
+            return seen.finding("card", 0.85, [f"{seen.said} is the expiry date in a table of payment cards"])
+        return None
+    if not _is_text(column) or ctx.role == "reference":
+        return None  # (a lookup table holds no person's data)
+    if seen.specific == "session":
+        return seen.finding("session", 0.85, [f"{seen.said} is a web session's key or data"])
+    if column.primary_key:
+        return None
+    if seen.specific == "username" and ctx.linked:
         # (before the values: helpdesk names a submitter's account by her e-mail address)
-        return _finding(table, column.name, "username", 0.85, [f"{said} suggests a user name"], identity=ctx.role == "person")
-    # Exact kinds decided by the values, wherever the column stands.
+        return seen.finding("username", 0.85, [f"{seen.said} suggests a user name"], identity=ctx.role == "person")
+    return _by_exact_values(seen, ctx) or _by_name(seen, ctx) or _by_table(seen, ctx) or _as_name(seen, ctx) or _as_free_text(seen, ctx)
+
+
+def _by_exact_values(seen: _Seen, ctx: _Context) -> ColumnFinding | None:
+    """Kinds with a check digit or a syntax, decided by the values wherever they stand."""
     for kind in recognise.EXACT:
-        if n and counts[kind] >= EXACT_SHARE * n:
-            if kind == "email" and all(recognise.is_role_mailbox(v) for v in values):
-                return _finding(table, column.name, "email", 0.3, [described[kind], "but every one is a role mailbox (post@, support@), not a person's"])
-            agrees = specific == kind or (kind == "email" and specific is None) or (kind == "card" and ctx.card_table)
-            confidence = 0.95 if agrees else 0.9
-            identity = kind in ("email", "fodselsnummer") or (kind == "phone" and specific == "phone" and ctx.role != "owned")
-            return _finding(table, column.name, kind, confidence, ([f"{said} suggests {kind.replace('_', ' ')}"] if specific == kind else []) + [described[kind]], identity)
-    if n and counts.get("orgnr", 0) >= EXACT_SHARE * n:
-        return _finding(table, column.name, "orgnr", 0.9, [described["orgnr"]])
+        if seen.n and seen.share(kind) >= EXACT_SHARE:
+            if kind == "email" and all(recognise.is_role_mailbox(v) for v in seen.values):
+                return seen.finding("email", 0.3, seen.described(kind) + ["but every one is a role mailbox (post@, support@), not a person's"])
+            agrees = seen.specific == kind or (kind == "email" and seen.specific is None) or (kind == "card" and ctx.card_table)
+            identity = kind in ("email", "fodselsnummer") or (kind == "phone" and seen.specific == "phone" and ctx.role != "owned")
+            named = [f"{seen.said} suggests {kind.replace('_', ' ')}"] if seen.specific == kind else []
+            return seen.finding(kind, 0.95 if agrees else 0.9, named + seen.described(kind), identity)
+    if seen.n and seen.share("orgnr") >= EXACT_SHARE:
+        return seen.finding("orgnr", 0.9, seen.described("orgnr"))
+    return None
 
+
+def _by_name(seen: _Seen, ctx: _Context) -> ColumnFinding | None:
+    """Names that say plainly what a column holds: they count in a table linked to persons."""
+    said, specific = seen.said, seen.specific
     if specific in ("password", "username", "customer_number", "homepage", "search_query") and not ctx.linked:
-        return _finding(table, column.name, specific, 0.3, [f"{said} suggests {specific.replace('_', ' ')}", "but the table has no link to a person"])
+        return seen.finding(specific, 0.3, [f"{said} suggests {specific.replace('_', ' ')}", "but the table has no link to a person"])
     if specific == "password":
-        return _finding(table, column.name, "password", 0.8, [f"{said} is a credential in a table of persons"])
+        return seen.finding("password", 0.8, [f"{said} is a credential in a table of persons"])
     if specific == "customer_number":
-        return _finding(table, column.name, "customer_number", 0.8, [f"{said} suggests a customer number"], identity=True)
+        return seen.finding("customer_number", 0.8, [f"{said} suggests a customer number"], identity=True)
     if specific == "homepage":
-        return _finding(table, column.name, "homepage", 0.75, [f"{said} suggests a person's homepage", *empty_note])
+        return seen.finding("homepage", 0.75, [f"{said} suggests a person's homepage", *seen.empty_note])
     if specific == "search_query":
-        words = _share(values, lambda v: len(v) <= 200 and bool(re.search(r"[a-zæøå]{2}", v, re.I)) and (" " in v or len(v) <= 30))
-        if n and words >= 0.8 * n:
-            return _finding(table, column.name, "search_query", 0.8, [f"{said} suggests a search query", f"{words} of {n} sampled values are short words"])
-        if not n:
-            return _finding(table, column.name, "search_query", 0.6, [f"{said} suggests a search query", *empty_note])
-        return _finding(table, column.name, "search_query", 0.3, [f"{said} suggests a search query", f"but {n - words} of {n} sampled values are not words"])
+        words = _share(seen.values, lambda v: len(v) <= 200 and bool(re.search(r"[a-zæøå]{2}", v, re.I)) and (" " in v or len(v) <= 30))
+        if seen.n and words >= 0.8 * seen.n:
+            return seen.finding("search_query", 0.8, [f"{said} suggests a search query", f"{words} of {seen.n} sampled values are short words"])
+        if not seen.n:
+            return seen.finding("search_query", 0.6, [f"{said} suggests a search query", *seen.empty_note])
+        return seen.finding("search_query", 0.3, [f"{said} suggests a search query", f"but {seen.n - words} of {seen.n} sampled values are not words"])
+    return None
 
-    # Address tables: every line, the region, the addressee's name and title, the digest.
-    if ctx.address_table and ctx.linked and (ADDRESS_NAMES.search(name) or ADDRESS_PARTS.search(name) or HONORIFIC.search(name) or specific == "person_name"):
-        kind = "name" if specific == "person_name" or HONORIFIC.search(name) else "address"
-        return _finding(table, column.name, kind, 0.85, [f"{said} is part of an address in a table of a person's addresses"] + [described[k] for k in ("address", "full_name") if k in described])
+
+def _by_table(seen: _Seen, ctx: _Context) -> ColumnFinding | None:
+    """In a table of a person's addresses every line, the region, the addressee's name and
+    title and the digest are the address; in a table of payment cards the holder's name
+    and the provider's token are card data."""
+    name = seen.name
+    if ctx.address_table and ctx.linked and (ADDRESS_NAMES.search(name) or ADDRESS_PARTS.search(name) or HONORIFIC.search(name) or seen.specific == "person_name"):
+        kind = "name" if seen.specific == "person_name" or HONORIFIC.search(name) else "address"
+        return seen.finding(kind, 0.85, [f"{seen.said} is part of an address in a table of a person's addresses"] + seen.described("address") + seen.described("full_name"))
     if ctx.card_table and (GENERIC_NAME.search(name) or CARD_REFERENCE.search(name)):
         kind = "name" if GENERIC_NAME.search(name) else "card"
-        return _finding(table, column.name, kind, 0.8, [f"{said} in a table of payment cards"] + [described[k] for k in ("full_name",) if k in described])
+        return seen.finding(kind, 0.8, [f"{seen.said} in a table of payment cards"] + seen.described("full_name"))
+    return None
 
-    content = recognise.identity_content(values) if n else {}
-    exact_content = {k: v for k, v in content.items() if k in recognise.EXACT}
-    named = _share(values, lambda v: any(word in ctx.person_names for word in recognise.name_words(v))) if n and ctx.person_names else 0
-    evidence_content = [f"{hits} of {n} sampled values contain {recognise.TEXT_DESCRIPTIONS[kind]}" for kind, hits in sorted(content.items())]
+
+def _content(seen: _Seen, ctx: _Context) -> tuple[dict[str, int], int, list[str]]:
+    """The identity values inside the values (per kind), how many values hold a name
+    found in a person table, and the evidence saying so."""
+    content = recognise.identity_content(seen.values) if seen.n else {}
+    named = _share(seen.values, lambda v: any(word in ctx.person_names for word in recognise.name_words(v))) if seen.n and ctx.person_names else 0
+    evidence = [f"{hits} of {seen.n} sampled values contain {recognise.TEXT_DESCRIPTIONS[kind]}" for kind, hits in sorted(content.items())]
     if named:
-        evidence_content.append(f"{named} of {n} sampled values contain a name found in a person table")
+        evidence.append(f"{named} of {seen.n} sampled values contain a name found in a person table")
+    return content, named, evidence
 
+
+def _as_name(seen: _Seen, ctx: _Context) -> ColumnFinding | None:
+    """A person's name by its column name; a `name` column only when its values agree
+    ("Norge" and "Julegaver" are not names); e-mail, phone or address words that the
+    values do not bear out are reported, not proposed."""
+    said, specific, name, n = seen.said, seen.specific, seen.name, seen.n
     if specific == "person_name" or (GENERIC_NAME.search(name) and not NOT_PERSONAL.search(name)):
-        full = counts.get("full_name", 0)
-        if specific == "person_name" and ctx.linked and not blank:
-            return _finding(table, column.name, "name", 0.85, [f"{said} is a person's name"] + ([described["full_name"]] if full else []))
+        full = seen.counts.get("full_name", 0)
+        if specific == "person_name" and ctx.linked and not seen.blank:
+            return seen.finding("name", 0.85, [f"{said} is a person's name"] + seen.described("full_name"))
         if n and full >= 0.5 * n:
-            return _finding(table, column.name, "name", 0.9 if specific else 0.8, [f"{said} suggests a name", described["full_name"]])
+            return seen.finding("name", 0.9 if specific else 0.8, [f"{said} suggests a name"] + seen.described("full_name"))
+        _, named, evidence = _content(seen, ctx)
         if n and ctx.linked and named >= 0.5 * n:
-            return _finding(table, column.name, "name", 0.7, [f"{said} suggests a name", evidence_content[-1]])
-        why = empty_note or ([f"only {full} of {n} sampled values are shaped like a full name"] if n else ["the table has no link to a person"])
-        return _finding(table, column.name, "name", 0.3, [f"{said} suggests a name", *why])
-
+            return seen.finding("name", 0.7, [f"{said} suggests a name", evidence[-1]])
+        why = seen.empty_note or ([f"only {full} of {n} sampled values are shaped like a full name"] if n else ["the table has no link to a person"])
+        return seen.finding("name", 0.3, [f"{said} suggests a name", *why])
     if specific in ("email", "phone", "ip_address", "fodselsnummer", "card", "bank_account"):
+        content, _, _ = _content(seen, ctx)
         if n and specific == "email" and content.get("email", 0) >= EXACT_SHARE * n:
-            return _finding(table, column.name, "email", 0.85, [f"{said} suggests e-mail", f"{content['email']} of {n} sampled values contain an e-mail address"])
-        if not n and ctx.linked and not blank:
-            return _finding(table, column.name, specific, 0.6, [f"{said} suggests {specific.replace('_', ' ')}", "no values to check"])
-        best = max(counts.get(specific, 0), content.get(specific, 0))
-        return _finding(table, column.name, specific, 0.3, [f"{said} suggests {specific.replace('_', ' ')}", *(empty_note or [f"but {n - best} of {n} sampled values do not look like it"])])
-
+            return seen.finding("email", 0.85, [f"{said} suggests e-mail", f"{content['email']} of {n} sampled values contain an e-mail address"])
+        if not n and ctx.linked and not seen.blank:
+            return seen.finding(specific, 0.6, [f"{said} suggests {specific.replace('_', ' ')}", "no values to check"])
+        best = max(seen.counts.get(specific, 0), content.get(specific, 0))
+        return seen.finding(specific, 0.3, [f"{said} suggests {specific.replace('_', ' ')}", *(seen.empty_note or [f"but {n - best} of {n} sampled values do not look like it"])])
     if ADDRESS_NAMES.search(name) and not NOT_PERSONAL.search(name):
-        if ctx.linked and not blank:
-            return _finding(table, column.name, "address", 0.8, [f"{said} suggests an address"] + ([described["address"]] if "address" in described else []))
-        return _finding(table, column.name, "address", 0.3, [f"{said} suggests an address", *(empty_note or ["but the table has no link to a person"])])
+        if ctx.linked and not seen.blank:
+            return seen.finding("address", 0.8, [f"{said} suggests an address"] + seen.described("address"))
+        return seen.finding("address", 0.3, [f"{said} suggests an address", *(seen.empty_note or ["but the table has no link to a person"])])
+    return None
 
-    # Free text: by its name, or by its values (long text, or text holding identity values).
-    hinted = FREE_TEXT_NAMES.search(name) and not NOT_PERSONAL.search(name)
+
+def _as_free_text(seen: _Seen, ctx: _Context) -> ColumnFinding | None:
+    """Free text, by its name or by its values (long text, or text holding identity
+    values): proposed when it holds identity values, or names from a person table, or
+    varies like text people write in a table linked to persons."""
+    values, n = seen.values, seen.n
+    hinted = FREE_TEXT_NAMES.search(seen.name) and not NOT_PERSONAL.search(seen.name)
     long_text = n and sum(len(v) for v in values) / n >= 40 and _share(values, lambda v: " " in v) > 0.8 * n
-    mixed = n and sum(counts.get(k, 0) for k in recognise.EXACT) >= 0.3 * n  # a column of several kinds of identity value
+    exact = sum(seen.counts.get(k, 0) for k in recognise.EXACT)
+    mixed = n and exact >= 0.3 * n  # a column of several kinds of identity value
+    content, named, evidence = _content(seen, ctx)
+    exact_content = {k: v for k, v in content.items() if k in recognise.EXACT}
     if not (hinted or long_text or exact_content or mixed):
         return None
     if n and not content and _share(values, _is_json) == n:
-        return _finding(table, column.name, "free_text", 0.3, [f"{n} of {n} sampled values are structured data (JSON) holding no identity value"]) if hinted else None
-    label = [f"{said} suggests free text"] if hinted else [f"free text (average {sum(len(v) for v in values) // n} characters)"] if n else []
+        return seen.finding("free_text", 0.3, [f"{n} of {n} sampled values are structured data (JSON) holding no identity value"]) if hinted else None
+    label = [f"{seen.said} suggests free text"] if hinted else [f"free text (average {sum(len(v) for v in values) // n} characters)"] if n else []
     if mixed and not exact_content:
-        evidence_content = [described[k] for k in recognise.EXACT if k in described]
-    if blank:
-        return _finding(table, column.name, "free_text", 0.3, label + empty_note)
+        evidence = [line for k in recognise.EXACT for line in seen.described(k)]
+    if seen.blank:
+        return seen.finding("free_text", 0.3, label + seen.empty_note)
     if exact_content or mixed:
-        share = max(list(exact_content.values()) + [sum(counts.get(k, 0) for k in recognise.EXACT)]) / n
-        if not hinted and not long_text and not mixed and share < 0.2:
+        if not hinted and not long_text and not mixed and max(exact_content.values()) < 0.2 * n:
             return None  # a few stray numbers in a column of something else (product codes)
-        return _finding(table, column.name, "free_text", 0.85 if hinted or ctx.linked else 0.7, label + evidence_content)
+        return seen.finding("free_text", 0.85 if hinted or ctx.linked else 0.7, label + evidence)
     if not ctx.linked:
-        return _finding(table, column.name, "free_text", 0.3, label + ["but the table has no link to a person"]) if hinted else None
+        return seen.finding("free_text", 0.3, label + ["but the table has no link to a person"]) if hinted else None
     if named or content:
-        return _finding(table, column.name, "free_text", 0.75, label + evidence_content)
+        return seen.finding("free_text", 0.75, label + evidence)
     if not n:
-        return _finding(table, column.name, "free_text", 0.6, label + ["no values to check"])
+        return seen.finding("free_text", 0.6, label + ["no values to check"])
     distinct = len(set(values))
     copied = _share(values, lambda v: v in ctx.shared_values)
     if copied >= 0.5 * n:
-        return _finding(table, column.name, "free_text", 0.3, label + [f"but {copied} of {n} sampled values are copies of a shared table's text"])
+        return seen.finding("free_text", 0.3, label + [f"but {copied} of {n} sampled values are copies of a shared table's text"])
     if distinct < max(2, 0.5 * n):
-        return _finding(table, column.name, "free_text", 0.3, label + [f"but the values repeat ({distinct} distinct of {n}): the application's own text"])
-    return _finding(table, column.name, "free_text", 0.6 if hinted else 0.5, label + [f"{distinct} distinct of {n} sampled values"])
+        return seen.finding("free_text", 0.3, label + [f"but the values repeat ({distinct} distinct of {n}): the application's own text"])
+    return seen.finding("free_text", 0.6 if hinted else 0.5, label + [f"{distinct} distinct of {n} sampled values"])
 
 
 # ------------------------------------------------------------------ discover
