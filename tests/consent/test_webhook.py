@@ -148,3 +148,13 @@ def test_a_name_that_resolves_to_a_private_address_is_refused_before_connecting(
 
     monkeypatch.setattr(engine, "getaddrinfo", lambda *args, **kw: [(2, 1, 6, "", ("10.0.0.8", 80))])
     assert deliver("http://hook.test/hook", b"{}", HEADERS) == "refused: private address"
+
+
+def test_a_mistyped_allowance_is_a_system_check_error_at_start_up(settings):
+    from personvern.consent.apps import webhook_allow_check
+
+    settings.PERSONVERN_WEBHOOK_ALLOW = ["10.20.0.0/16"]
+    assert webhook_allow_check() == []
+    settings.PERSONVERN_WEBHOOK_ALLOW = ["10.20.0.0/16", "mailtool.internal"]
+    [error] = webhook_allow_check()
+    assert error.id == "personvern.E910" and "mailtool.internal" in error.msg

@@ -22,7 +22,7 @@ from django.conf import settings
 from personvern.connectors.engine import Refused, address_kind, resolve
 
 
-def _allowed_networks() -> list:
+def allowed_networks() -> list:
     return [ipaddress.ip_network(entry, strict=False) for entry in settings.PERSONVERN_WEBHOOK_ALLOW]
 
 
@@ -33,7 +33,7 @@ def checked_address(host: str, port: int, timeout: float) -> str:
         addresses = resolve(host, port, timeout)
     except Refused:
         raise ValueError("unresolvable host") from None
-    networks = _allowed_networks()
+    networks = allowed_networks()
     for text in addresses:
         address = ipaddress.ip_address(text.split("%")[0])
         kind = address_kind(address)
