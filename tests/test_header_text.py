@@ -73,6 +73,16 @@ def test_a_stored_alias_with_a_header_is_named_on_the_register_page(login, membe
     assert "controller.websites[0].aliases[0]" in html and "carriage return" in html
 
 
+def test_saving_another_part_of_such_a_register_names_the_field(login, members, org, stored_bad_register):
+    from personvern.registry.models import RegisterVersion
+
+    client = login(members["editor"])
+    response = client.post(f"/o/{org.slug}/register/edit/notice/", {"base": "1", "message": "x"})
+    html = response.content.decode()
+    assert response.status_code == 200 and "controller.websites[0].aliases[0]" in html and "carriage return" in html
+    assert RegisterVersion.objects.filter(organisation=org).count() == 1  # not saved
+
+
 def test_a_stored_alias_never_reaches_the_ledger_api_cors(client, org, stored_bad_register):
     import json
     import uuid
