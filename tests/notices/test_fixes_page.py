@@ -52,7 +52,7 @@ def test_a_viewer_sees_no_fix_link_and_cannot_save_fixes(client, members, login,
 
 
 def test_the_demo_keeps_the_example_as_found_and_publishes_the_fixed_version(db, client):
-    call_command("demo")
+    call_command("demo", demo_installation=True)
     for slug in ("balcoo", "bagges", "backe", "glasoterapi", "ekko-ipogs"):
         versions = list(RegisterVersion.objects.filter(organisation__slug=slug).order_by("number"))
         assert versions[0].message.startswith("Lastet fra") and "Mekaniske rettelser" in versions[1].message, slug
