@@ -63,6 +63,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "personvern.accounts.middleware.ContentSecurityPolicy",
     "personvern.accounts.middleware.ClientAddressFromTrustedProxy",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -138,12 +139,44 @@ WHITENOISE_USE_FINDERS = True
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = SITE_URL.startswith("https://")
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# ---- Access and transport security (issue 10; docs/configuration.md, "Security") ----
+# Who may create organisations from the web: off (the operators, i.e. superusers, only), members (also staff of
+# an existing organisation) or open (any account). Creating one always takes a verified second factor.
+PERSONVERN_ORG_CREATION = os.environ.get("PERSONVERN_ORG_CREATION", "off")
+if PERSONVERN_ORG_CREATION not in ("off", "members", "open"):
+    raise ImproperlyConfigured(f"PERSONVERN_ORG_CREATION={PERSONVERN_ORG_CREATION!r}: use off, members or open.")
+# An installation meant as a public demo: `personvern demo` may create its published owner account with DEBUG off.
+PERSONVERN_DEMO_INSTALLATION = env_bool("PERSONVERN_DEMO_INSTALLATION")
+
+# HTTPS unless the operator turns it off: redirects to https, HSTS for a year, cookies only over TLS.
+# Development (DEBUG), the command line's offline verbs and the test run are plain http. Behind a proxy that
+# terminates TLS, SECURE_PROXY_SSL_HEADER names the header it sets to "https" (it must overwrite the client's).
+_PLAIN_HTTP = DEBUG or bool(os.environ.get("PERSONVERN_DEV")) or "pytest" in sys.modules
+
+
+def env_int(name: str, default: int) -> int:
+    try:
+        return int(os.environ.get(name, default))
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={os.environ[name]!r}: a whole number is needed.") from None
+
+
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not _PLAIN_HTTP)
+SECURE_REDIRECT_EXEMPT = [r"^api/consent/health$"]  # a load balancer's probe over plain http
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if _PLAIN_HTTP else 365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+if os.environ.get("SECURE_PROXY_SSL_HEADER"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + os.environ["SECURE_PROXY_SSL_HEADER"].upper().replace("-", "_"), "https")
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not _PLAIN_HTTP or SITE_URL.startswith("https://"))
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Every page carries a Content-Security-Policy: accounts.middleware.ContentSecurityPolicy.
+# ---- end of access and transport security ----
 
 # Limits on text from outside, checked before any parser sees it (personvern.core.inputs).
 INPUT_LIMITS = Limits(
@@ -167,16 +200,6 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "personvern@localhost"
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND", "personvern.outbox.backend.OutboxBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend"
 )
-
-# ---- Access and transport security (issue 10; docs/configuration.md, "Security") ----
-# Who may create organisations from the web: off (the operators, i.e. superusers, only), members (also staff of
-# an existing organisation) or open (any account). Creating one always takes a verified second factor.
-PERSONVERN_ORG_CREATION = os.environ.get("PERSONVERN_ORG_CREATION", "off")
-if PERSONVERN_ORG_CREATION not in ("off", "members", "open"):
-    raise ImproperlyConfigured(f"PERSONVERN_ORG_CREATION={PERSONVERN_ORG_CREATION!r}: use off, members or open.")
-# An installation meant as a public demo: `personvern demo` may create its published owner account with DEBUG off.
-PERSONVERN_DEMO_INSTALLATION = env_bool("PERSONVERN_DEMO_INSTALLATION")
-# ---- end of access and transport security ----
 
 TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
 

@@ -124,10 +124,26 @@ def test_it_allows_registered_origins_and_aliases_with_cors(client, site):
         assert response["Access-Control-Allow-Credentials"] == "true"
 
 
-def test_it_answers_preflight(client, site):
-    response = client.options("/api/consent", HTTP_ORIGIN="https://alpha.example")
+def test_it_answers_preflight_for_the_sites_registered_origins_only(client, site):
+    response = client.options(f"/api/consent?site={site.key}", HTTP_ORIGIN="https://alpha.example")
     assert response.status_code == 204
     assert response["Access-Control-Allow-Methods"] == "POST"
+    assert response["Access-Control-Allow-Origin"] == "https://alpha.example"
+    assert response["Access-Control-Allow-Credentials"] == "true"
+
+
+@pytest.mark.parametrize("query, origin", [
+    ("?site={key}", "https://evil.example"),  # not this site's
+    ("?site={key}", "null"),  # sandboxed frames and file: pages
+    ("?site=nope", "https://alpha.example"),  # no such site
+    ("", "https://alpha.example"),  # a preflight has no body: the site must be named
+    ("?site={key}", None),
+])
+def test_a_preflight_from_anywhere_else_gets_no_cors_at_all(client, site, query, origin):
+    headers = {"HTTP_ORIGIN": origin} if origin else {}
+    response = client.options("/api/consent" + query.format(key=site.key), **headers)
+    assert response.status_code == 403
+    assert not [h for h in response.headers if h.lower().startswith("access-control-")]
 
 
 @pytest.mark.parametrize(

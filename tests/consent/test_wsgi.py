@@ -96,7 +96,14 @@ def test_an_unknown_host_goes_to_django_which_refuses_it(site):
 def test_everything_else_is_django(site):
     status, _, content = call(path="/api/consent/health", method="GET")
     assert (status, content) == (200, b"ok")
-    assert call(method="OPTIONS", HTTP_ORIGIN="https://alpha.example")[0] == 204
+    assert call(method="OPTIONS", HTTP_ORIGIN="https://alpha.example", QUERY_STRING=f"site={site.key}")[0] == 204
+
+
+def test_a_preflight_through_the_fast_path_entry_answers_registered_origins_only(site):
+    status, headers, _ = call(method="OPTIONS", HTTP_ORIGIN="https://evil.example", QUERY_STRING=f"site={site.key}")
+    assert status == 403 and not [h for h, _ in headers if h.lower().startswith("access-control-")]
+    status, headers, _ = call(method="OPTIONS", HTTP_ORIGIN="https://alpha.example", QUERY_STRING=f"site={site.key}")
+    assert status == 204 and header(headers, "Access-Control-Allow-Origin") == ["https://alpha.example"]
     assert call(path=f"/c/{site.key}.js", method="GET")[0] == 200
 
 

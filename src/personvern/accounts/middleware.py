@@ -1,3 +1,9 @@
+import base64
+import hashlib
+import secrets
+
+from personvern.core.notice import CSS as notice_css
+
 from .access import needs_second_factor, to_second_factor
 from .client import client_address
 
@@ -39,3 +45,33 @@ class ClientAddressFromTrustedProxy:
     def __call__(self, request):
         request.META["REMOTE_ADDR"] = client_address(request.META)
         return self.get_response(request)
+
+
+def _sha256(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+
+# Inline styles every page may carry, by hash: the notice's own stylesheet, which the notice fragment
+# (shown in the staff preview and history) brings along. A constant of personvern.core, never page content.
+_ALLOWED_INLINE_STYLES = " ".join(_sha256(css) for css in (notice_css,))
+
+
+class ContentSecurityPolicy:
+    """Every response gets a Content-Security-Policy unless its view set one of its own (the public notice
+    pages and the embeddable forms, which other sites frame). Scripts and styles come from our static files
+    only, so markup that slipped into a page could run nothing; the one page with an inline script (the
+    banner preview) marks it with `request.csp_nonce`, and the banner gives its style the same nonce."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.csp_nonce = secrets.token_urlsafe(16)
+        response = self.get_response(request)
+        if "Content-Security-Policy" not in response:
+            nonce = f"'nonce-{request.csp_nonce}'"
+            response["Content-Security-Policy"] = (
+                f"default-src 'self'; script-src 'self' {nonce}; style-src 'self' {nonce} {_ALLOWED_INLINE_STYLES}; "
+                "img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+            )
+        return response

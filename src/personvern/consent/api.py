@@ -155,7 +155,13 @@ def response(result: ApiResult) -> HttpResponse:
     return _cors(out, result.cors)
 
 
-def preflight(origin: str | None) -> HttpResponse:
+def preflight(origin: str | None, site_key: str) -> HttpResponse:
+    """CORS preflight. The banner needs none (it posts text/plain); a client that does gets its origin back
+    only when that origin is registered for the site named in `?site=` (a preflight has no body, and the
+    body is where a POST names its site). Anything else: 403 with no Access-Control header at all."""
+    info = services.site_info(site_key[:20]) if site_key else None
+    if not origin or info is None or origin not in info.origins:
+        return HttpResponse(status=403)
     out = _cors(HttpResponse(status=204), origin)
     out["Access-Control-Allow-Methods"] = "POST"
     out["Access-Control-Allow-Headers"] = "Content-Type"

@@ -136,7 +136,7 @@ def consent_api(request):
     """
     origin = request.headers.get("Origin")
     if request.method == "OPTIONS":
-        return api.preflight(origin)
+        return api.preflight(origin, request.GET.get("site", ""))
     return api.response(api.handle(api.ApiRequest(
         body=request.read(api.MAX_BODY + 1),
         origin=origin,
