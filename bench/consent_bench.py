@@ -73,7 +73,8 @@ def free_port() -> int:
 def server_env(kind: str, workdir: Path) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
     env.update(PERSONVERN_VAR_DIR=str(workdir), SECRET_KEY="bench-only", ALLOWED_HOSTS="127.0.0.1,localhost",
-               PERSONVERN_CONSENT_RATE="0", PYTHONPATH=str(REPO / "src"))
+               PERSONVERN_CONSENT_RATE="0", PYTHONPATH=str(REPO / "src"),
+               SECURE_SSL_REDIRECT="0")  # plain http on loopback, as behind a proxy that terminates TLS
     if kind == "postgres":
         env["DATABASE_URL"] = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + PG_DB
     return env
