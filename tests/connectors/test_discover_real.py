@@ -16,14 +16,19 @@ from personvern.connectors.engine import make_engine, reflect
 from tests.realschemas import SCHEMAS, labels
 from tests.realschemas.fill import fill
 
-# Pinned: (labelled columns, found, false positives) on every backend.
-PINNED = {"oscar": (64, 64, 0), "helpdesk": (20, 20, 0)}
+# Pinned: (labelled columns, found, false positives) on every backend. Chinook (its own
+# sample data) was labelled and measured before discovery was changed for it: 0.90 / 0.62;
+# what it still misses are the customer's company, the country and the hire date.
+PINNED = {"oscar": (64, 64, 0), "helpdesk": (20, 20, 0), "chinook": (29, 24, 0)}
+MIN_RECALL = {"oscar": 0.9, "helpdesk": 0.9, "chinook": 0.8}
 LOOKUPS = {
     "oscar": ["address_country", "auth_group", "catalogue_category", "django_site", "partner_partner", "payment_sourcetype"],
     "helpdesk": ["auth_group", "helpdesk_customfield", "helpdesk_kbitem", "helpdesk_queue"],
+    "chinook": ["chinook_genre", "chinook_mediatype", "chinook_playlist"],
 }
-NOT_OWNERS = {  # keys that name a person who is not the row's owner
+NOT_OWNERS = {  # keys that name a person who is not the row's owner (chinook: an employee, the support rep)
     "oscar": {("order_ordernote", "user_id"): "ignore", ("django_admin_log", "user_id"): "ignore", ("communication_notification", "sender_id"): "ignore"},
+    "chinook": {("chinook_customer", "support_rep_id"): "ignore", ("chinook_employee", "reports_to_id"): "reference"},
     "helpdesk": {("django_admin_log", "user_id"): "ignore", ("helpdesk_followup", "user_id"): "ignore", ("helpdesk_ticket", "assigned_to_id"): "ignore", ("helpdesk_ticket", "merged_to_id"): "reference", ("helpdesk_ticketdependency", "depends_on_id"): "reference"},
 }
 
@@ -47,7 +52,7 @@ def test_precision_and_recall_on_real_schemas(discovered, backend):
     precision, recall = hits / len(found), hits / len(truth)
     print(f"\n{app} on {backend}: precision {precision:.2f}, recall {recall:.2f} ({hits} of {len(truth)} labelled columns, {len(found - truth)} false positives) in {result.seconds:.2f} s")
     assert precision >= 0.9, f"false positives: {sorted(found - truth)}"
-    assert recall >= 0.9, f"missed: {sorted(truth - found)}"
+    assert recall >= MIN_RECALL[app], f"missed: {sorted(truth - found)}"
     assert (len(truth), hits, len(found - truth)) == PINNED[app]
     identities = {(t, c): spec["identity"] for (t, c), spec in labels(app).items() if "identity" in spec}
     kinds = {(f.table, f.column): f.identity for f in result.findings}
@@ -60,7 +65,9 @@ def test_lookup_tables_are_references_and_other_persons_keys_are_marked(discover
         assert result.roles[name] == "reference", name
         if name in result.proposal.tables:  # (proposed where a table of the map points at it)
             assert result.proposal.tables[name].role == "reference" and not result.proposal.tables[name].columns
-    assert result.proposal.tables["address_country" if app == "oscar" else "helpdesk_queue"].role == "reference"
+    pointed_at = {"oscar": "address_country", "helpdesk": "helpdesk_queue"}  # (Chinook's lookups hang below the catalogue, which is no one's)
+    if app in pointed_at:
+        assert result.proposal.tables[pointed_at[app]].role == "reference"
     assert not {table for table, _ in result.personal_columns()} & set(LOOKUPS[app])
     marks = {(t, key): walk for t, spec in result.proposal.tables.items() for key, walk in spec.foreign_keys.items()}
     assert marks == NOT_OWNERS[app]
@@ -77,6 +84,8 @@ def test_proposal_fits_the_schema(discovered):
         for column, column_spec in spec.columns.items():
             if column_spec.erasure and column_spec.erasure.action == "set_null":
                 assert metadata.tables[name].c[column].nullable, f"{name}.{column}"
+    if app == "chinook":
+        return  # no accounts
     account = proposal.tables["auth_user"]
     assert account.erasure == "mask"
     assert account.columns["is_active"].erasure.value is False and account.columns["password"].erasure.value == "!"
@@ -105,5 +114,5 @@ def test_evidence_says_only_what_it_saw(discovered):
     _, _, population, result = discovered
     text = result.yaml()
     people = population.customers + population.staff
-    values = [v for p in people for v in (p.email, p.phone, p.name, p.street, p.username, p.fnr)]
+    values = [v for p in people for v in (p.email, p.phone, p.name, p.street, p.username, p.fnr) if v]
     assert not [v for v in values if v in text]

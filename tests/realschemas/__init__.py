@@ -22,7 +22,7 @@ import yaml
 from personvern.connectors.engine import add_sqlite_inline_unique, make_engine, normalise_url
 
 HERE = Path(__file__).resolve().parent
-SCHEMAS = ("oscar", "helpdesk")
+SCHEMAS = ("oscar", "helpdesk", "chinook")
 
 
 def ddl(app: str) -> str:

