@@ -65,12 +65,37 @@ def test_access_fills_the_export_package_from_the_database(client, members, logi
     assert {"customers", "orders", "order_lines"} <= tables
 
 
-def test_erasure_runs_in_the_database_and_keeps_what_bookkeeping_law_requires(client, members, login, connected):
+@pytest.fixture
+def worker(settings, django_capture_on_commit_callbacks):
+    """worker(post) -> response: the view's request, then what it queued, run as the worker
+    would (the immediate task backend) once the request's transaction has committed."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+    def run(post):
+        with django_capture_on_commit_callbacks() as queued:
+            response = post()
+        for callback in queued:
+            callback()
+        return response
+
+    return run
+
+
+def test_erasure_runs_in_the_worker_and_keeps_what_bookkeeping_law_requires(client, members, login, connected, worker):
     _, email = customers_with_orders(connected.url, orders=2, limit=1)[0]
     req = _verified_request(connected.organisation, "erasure", email, members["privacy_officer"])
     task = _task(req, connected)
     login(members["privacy_officer"])
-    client.post(f"/o/alpha/requests/{req.reference}/tasks/{task.pk}/connector/")
+    url = f"/o/alpha/requests/{req.reference}/tasks/{task.pk}/connector/"
+
+    def post_and_look():
+        page = client.post(url, follow=True).content.decode()
+        assert "Slettingen kjører i bakgrunnen" in page and "Kjører i bakgrunnen i den tilkoblede databasen" in page
+        with sa.create_engine(connected.url).connect() as db:  # the request did not wait for the erasure
+            assert db.execute(sa.text("select count(*) from customers where email = :e"), {"e": email}).scalar() == 1
+        assert "kjører allerede" in client.post(url, follow=True).content.decode(), "a second click queues nothing"
+
+    worker(post_and_look)
     task.refresh_from_db()
     assert task.status in (Task.Status.DONE, Task.Status.KEPT)
     assert "Kontroll: ingenting om personen er igjen" in task.note
@@ -97,7 +122,7 @@ def test_the_erasure_letter_says_what_was_kept_under_which_law_until_when(member
     assert f"kept under bokføringsloven § 13 (5 years after the end of the financial year) until 31 December {year}." in services.answer_preview(req).body
 
 
-def test_residue_found_after_an_erasure_keeps_the_task_open_and_names_only_places(client, members, login, connected):
+def test_residue_found_after_an_erasure_keeps_the_task_open_and_names_only_places(client, members, login, connected, worker):
     cid, email = customers_with_orders(connected.url, orders=1, limit=1)[0]
     with sa.create_engine(connected.url).begin() as db:
         phone = db.execute(sa.text("select phone from customers where id = :c"), {"c": cid}).scalar_one()
@@ -108,12 +133,26 @@ def test_residue_found_after_an_erasure_keeps_the_task_open_and_names_only_place
     req = _verified_request(connected.organisation, "erasure", email, members["privacy_officer"])
     task = _task(req, connected)
     login(members["privacy_officer"])
-    page = client.post(f"/o/alpha/requests/{req.reference}/tasks/{task.pk}/connector/", follow=True).content.decode()
+    worker(lambda: client.post(f"/o/alpha/requests/{req.reference}/tasks/{task.pk}/connector/"))
+    page = client.get(f"/o/alpha/requests/{req.reference}/").content.decode()
     task.refresh_from_db()
     assert task.status == Task.Status.OPEN and "Restsøket fant fortsatt opplysninger om personen (phone_calls.notes: 1 rad)" in task.note
-    assert "phone_calls.notes" in page
+    assert "phone_calls.notes" in page and "Utfør automatisk" in page, "open again, for the rest by hand"
     assert task.outcome["verified"] is False and task.outcome["residue"] == [{"table": "phone_calls", "column": "notes", "rows": 1, "kinds": ["phone"]}]
     events = AuditEvent.objects.filter(action="connector.erase")
     assert [e.data["residue"] for e in events] == [task.outcome["residue"]] and events[0].data["verified"] is False
     recorded = json.dumps([task.outcome, task.note, [e.data for e in events]])
     assert phone not in recorded and email not in recorded and phone.replace(" ", "")[-8:] not in recorded
+
+
+def test_an_erasure_that_fails_in_the_worker_says_why_on_the_task_and_can_be_run_again(client, members, login, connected, worker):
+    _, email = customers_with_orders(connected.url, orders=1, limit=1)[0]
+    connected.read_only = True
+    connected.save()
+    req = _verified_request(connected.organisation, "erasure", email, members["privacy_officer"])
+    task = _task(req, connected)
+    login(members["privacy_officer"])
+    worker(lambda: client.post(f"/o/alpha/requests/{req.reference}/tasks/{task.pk}/connector/"))
+    task.refresh_from_db()
+    assert task.status == Task.Status.OPEN and task.note.startswith("Automatisk sletting feilet:") and "read-only" in task.note
+    assert task.outcome == {} and "Utfør automatisk" in client.get(f"/o/alpha/requests/{req.reference}/").content.decode()

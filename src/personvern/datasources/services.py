@@ -10,6 +10,7 @@ import threading
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from sqlalchemy.engine import Engine
 
 from personvern.audit.service import record
@@ -90,8 +91,8 @@ def datamap_problems(connection: Connection, text: str) -> list[str]:
     return check_against_schema(datamap, metadata)
 
 
-def _audit_run(action: str, connection: Connection, request, data: dict) -> None:
-    record(action, request=request, organisation=connection.organisation, obj=connection, data=data)
+def _audit_run(action: str, connection: Connection, request, data: dict, actor=None) -> None:
+    record(action, request=request, actor=actor, organisation=connection.organisation, obj=connection, data=data)
 
 
 def person_access(*, connection: Connection, identity: dict[str, str], request=None, rights_request=None) -> execute.AccessResult:
@@ -114,6 +115,7 @@ def person_erase(
     rights_request=None,
     search_residue: bool = True,
     whole_database: bool = False,
+    actor=None,
 ) -> execute.EraseResult:
     if connection.read_only and not dry_run:
         raise ConnectorError(f"{connection.name} has read-only credentials: erasure must be done by hand")
@@ -145,6 +147,7 @@ def person_erase(
             **erasure_outcome(result),
             "request": getattr(rights_request, "pk", None),
         },
+        actor=actor,
     )
     return result
 
@@ -256,6 +259,34 @@ def requester_identity(rights_request, datamap: DataMap) -> dict[str, str]:
     return identity
 
 
+ERASURE_STALE = dt.timedelta(hours=1)  # a queued erasure not finished by then may be started again (a worker died)
+
+
+def task_start_connector(*, task, user, request=None) -> str:
+    """Carry out a task in the connected database: access and restriction at once, erasure
+    in the worker (datasources.tasks.run_erasure_task). Returns what to tell the user."""
+    from personvern.rights import services as rights
+    from personvern.rights.models import RequestType
+
+    req = task.request
+    if req.type != RequestType.ERASURE:
+        return task_run_connector(task=task, user=user, request=request)
+    if not req.is_verified or not req.is_open:
+        raise rights.RightsError("Identiteten må bekreftes før noe gjøres.")
+    if connection_for_system(req.organisation, task.system_id) is None:
+        raise ConnectorError(f"no database is connected to the system {task.system_id}")
+    started = task.outcome.get("running")
+    if started and timezone.now() - dt.datetime.fromisoformat(started) < ERASURE_STALE:
+        return gettext("Slettingen kjører allerede i bakgrunnen.")
+    from .tasks import run_erasure_task
+
+    task.outcome = {"running": timezone.now().isoformat()}
+    task.save(update_fields=["outcome"])
+    user_id = getattr(user, "pk", None)
+    transaction.on_commit(lambda: run_erasure_task.enqueue(task.pk, user_id))
+    return gettext("Slettingen kjører i bakgrunnen, med et søk etter rester til slutt. Resultatet kommer på oppgaven.")
+
+
 def task_run_connector(*, task, user, request=None) -> str:
     """Carry out a rights-request task in the system's connected database and close it.
 
@@ -284,7 +315,7 @@ def task_run_connector(*, task, user, request=None) -> str:
         note = f"Hentet automatisk fra {connection.name}: {total} rader ({summary})."
         status = "done" if total else "not_applicable"
     elif req.type == RequestType.ERASURE:
-        result = person_erase(connection=connection, identity=identity, request=request, rights_request=req)
+        result = person_erase(connection=connection, identity=identity, request=request, rights_request=req, actor=user)
         counts = result.counts
         held = sum(t.held for t in result.tables)
         summary = "; ".join(f"{t}: " + ", ".join(f"{k} {v}" for k, v in c.items()) for t, c in sorted(counts.items())) or "ingen rader"

@@ -187,13 +187,13 @@ def task_connector(request, ref: str, task: int):
     """Carry out the task in the system's connected database (personvern.datasources)."""
     from personvern.connectors.engine import ConnectorError
     from personvern.datasources.policy import explain
-    from personvern.datasources.services import task_run_connector
+    from personvern.datasources.services import task_start_connector
 
     req = _get(request, ref)
     obj = get_object_or_404(Task, pk=task, request=req, status=Task.Status.OPEN)
     try:
-        note = task_run_connector(task=obj, user=request.user, request=request)
-        (messages.warning if obj.status == Task.Status.OPEN else messages.success)(request, note)
+        note = task_start_connector(task=obj, user=request.user, request=request)
+        (messages.success if obj.status != Task.Status.OPEN else messages.info if obj.outcome.get("running") else messages.warning)(request, note)
     except services.RightsError as exc:
         messages.error(request, exc.translated())
     except ConnectorError as exc:

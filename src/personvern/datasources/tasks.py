@@ -1,0 +1,31 @@
+"""Background work of the connected databases: an erasure task runs in the worker, since
+its residue search reads the free text of every table it searches (seconds on a large
+database, too long for a web request). Only ids go into the queue, never identity values:
+the worker reads them from the verified request."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+
+@task()
+def run_erasure_task(task_id: int, user_id: int | None) -> str:
+    from django.contrib.auth import get_user_model
+
+    from personvern.connectors.engine import ConnectorError
+    from personvern.rights.models import Task
+    from personvern.rights.services import RightsError
+
+    from .services import task_run_connector
+
+    rights_task = Task.objects.select_related("request__organisation").filter(pk=task_id, status=Task.Status.OPEN).first()
+    if rights_task is None:
+        return "nothing to do"
+    user = get_user_model().objects.filter(pk=user_id).first()
+    try:
+        return task_run_connector(task=rights_task, user=user)  # its note on the task says what happened
+    except (ConnectorError, RightsError) as exc:
+        rights_task.note = f"Automatisk sletting feilet: {exc}"
+        rights_task.outcome = {}
+        rights_task.save(update_fields=["note", "outcome"])
+        return "failed"
