@@ -4,12 +4,15 @@
               accounts.access.org_view (404 for non-members; tested for every
               pattern under this prefix in tests/test_tenancy.py).
 /p/<org>/...  public pages for the organisation's visitors (notice, request form).
-/c/, /api/    the consent banner script and the consent ledger API.
+/c/, /api/    the consent banner script and the consent ledger API; /api/openapi.json
+              describes the public JSON endpoints.
 """
 
 from django.urls import include, path
 from django.views.generic import RedirectView
 from django.views.i18n import set_language
+
+from personvern.openapi import openapi_json
 
 org_patterns = [
     path("register/", include("personvern.registry.urls")),
@@ -25,6 +28,7 @@ urlpatterns = [
     path("accounts/", include("personvern.accounts.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("outbox/", include("personvern.outbox.urls")),
+    path("api/openapi.json", openapi_json, name="openapi"),
     path("o/<slug:org>/", include(org_patterns)),
     path("", include("personvern.notices.public_urls")),
     path("", include("personvern.rights.public_urls")),

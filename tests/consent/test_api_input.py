@@ -9,6 +9,10 @@ import pytest
 
 from personvern.consent.models import ConsentRecord
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_fuzz_inputs import deep_text, dump, hostile_bytes, hostile_strings, json_values
+
 from .test_wsgi import body, call
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -67,3 +71,21 @@ def test_a_trailing_newline_does_not_pass_as_an_id(client, site, post, field):
         assert status == 201 and data["cid"] != value and "\n" not in data["cid"]
     else:
         assert status == 400 and not ConsentRecord.objects.exists()
+
+
+def test_fuzzed_bodies_are_answered_below_500_on_both_paths(client, site):
+    """Hypothesis, bounded: hostile text, deep nesting, and JSON values in every field."""
+    good = {"site": site.key, "id": "0" * 32, "method": "custom", "version": "0123456789ab", "lang": "nb",
+            "choices": {"statistics": True}}
+    field_values = st.builds(lambda key, value: dump({**good, key: value}), st.sampled_from(sorted(good) + ["cid"]),
+                             hostile_strings | json_values)
+
+    @settings(max_examples=150, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @given(st.one_of(hostile_bytes, deep_text.map(str.encode), json_values.map(dump), field_values))
+    def run(body):
+        django = client.post("/api/consent", data=body, content_type="text/plain")
+        assert django.status_code < 500, (body, django.content)
+        status, _, content = call(body=body)
+        assert status < 500, (body, content)
+
+    run()
