@@ -141,6 +141,8 @@ def test_residue_found_after_an_erasure_keeps_the_task_open_and_names_only_place
     assert task.outcome["verified"] is False and task.outcome["residue"] == [{"table": "phone_calls", "column": "notes", "rows": 1, "kinds": ["phone"]}]
     events = AuditEvent.objects.filter(action="connector.erase")
     assert [e.data["residue"] for e in events] == [task.outcome["residue"]] and events[0].data["verified"] is False
+    assert AuditEvent.objects.filter(action="connector.erase.queued", data__task=task.pk).count() == 1
+    assert events[0].actor == members["privacy_officer"], "the worker records who started it"
     recorded = json.dumps([task.outcome, task.note, [e.data for e in events]])
     assert phone not in recorded and email not in recorded and phone.replace(" ", "")[-8:] not in recorded
 

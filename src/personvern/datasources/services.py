@@ -273,7 +273,8 @@ def task_start_connector(*, task, user, request=None) -> str:
         return task_run_connector(task=task, user=user, request=request)
     if not req.is_verified or not req.is_open:
         raise rights.RightsError("Identiteten må bekreftes før noe gjøres.")
-    if connection_for_system(req.organisation, task.system_id) is None:
+    connection = connection_for_system(req.organisation, task.system_id)
+    if connection is None:
         raise ConnectorError(f"no database is connected to the system {task.system_id}")
     started = task.outcome.get("running")
     if started and timezone.now() - dt.datetime.fromisoformat(started) < ERASURE_STALE:
@@ -282,6 +283,7 @@ def task_start_connector(*, task, user, request=None) -> str:
 
     task.outcome = {"running": timezone.now().isoformat()}
     task.save(update_fields=["outcome"])
+    _audit_run("connector.erase.queued", connection, request, {"request": req.pk, "task": task.pk})
     user_id = getattr(user, "pk", None)
     transaction.on_commit(lambda: run_erasure_task.enqueue(task.pk, user_id))
     return gettext("Slettingen kjører i bakgrunnen, med et søk etter rester til slutt. Resultatet kommer på oppgaven.")
