@@ -180,3 +180,12 @@ def test_the_banner_preview_runs_its_script_by_nonce(client, login, members, alp
     nonce = re.search(r"'nonce-([^']+)'", response["Content-Security-Policy"]).group(1)
     assert f'<script data-preview nonce="{nonce}">' in response.content.decode()
     assert client.get(response.wsgi_request.path)["Content-Security-Policy"] != response["Content-Security-Policy"]
+
+
+def test_a_form_other_sites_frame_keeps_who_may_frame_it_inside_the_whole_policy(client, alpha_objects):
+    from personvern.consent.models import NewsletterList
+
+    response = client.get(f"/c/n/{NewsletterList.objects.get().key}/")
+    csp = response["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "script-src 'self'" in csp and "object-src 'none'" in csp
+    assert "'self'" in _sources(csp, "frame-ancestors") and "https://www.bagges.no" in _sources(csp, "frame-ancestors")

@@ -57,10 +57,11 @@ _ALLOWED_INLINE_STYLES = " ".join(_sha256(css) for css in (notice_css,))
 
 
 class ContentSecurityPolicy:
-    """Every response gets a Content-Security-Policy unless its view set one of its own (the public notice
-    pages and the embeddable forms, which other sites frame). Scripts and styles come from our static files
-    only, so markup that slipped into a page could run nothing; the one page with an inline script (the
-    banner preview) marks it with `request.csp_nonce`, and the banner gives its style the same nonce."""
+    """Every response gets a Content-Security-Policy. Scripts and styles come from our static files only, so
+    markup that slipped into a page could run nothing; the one page with an inline script (the banner preview)
+    marks it with `request.csp_nonce`, and the banner gives its style the same nonce. A view that set a whole
+    policy of its own (the public notice pages) keeps it; one that set only who may frame it (the newsletter
+    form, which the organisation's sites embed) gets the rest of ours around its frame-ancestors."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -68,10 +69,12 @@ class ContentSecurityPolicy:
     def __call__(self, request):
         request.csp_nonce = secrets.token_urlsafe(16)
         response = self.get_response(request)
-        if "Content-Security-Policy" not in response:
+        own = response.get("Content-Security-Policy")
+        if own is None or "default-src" not in own:
             nonce = f"'nonce-{request.csp_nonce}'"
             response["Content-Security-Policy"] = (
                 f"default-src 'self'; script-src 'self' {nonce}; style-src 'self' {nonce} {_ALLOWED_INLINE_STYLES}; "
-                "img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+                "img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; "
+                + (own or "frame-ancestors 'none'")
             )
         return response
