@@ -158,8 +158,8 @@ def test_english_subscription_gets_english_mail(client, newsletter, mailbox):
 def test_the_form_may_be_framed_by_registered_sites_only(client, newsletter, consent_register):
     response = client.get(f"/c/n/{newsletter.key}/")
     assert "X-Frame-Options" not in response
-    assert response["Content-Security-Policy"].startswith("frame-ancestors 'self' ")
-    assert "https://alpha.example" in response["Content-Security-Policy"]
+    frame_ancestors = response["Content-Security-Policy"].split("frame-ancestors ", 1)[1].split(";")[0].split()
+    assert frame_ancestors[0] == "'self'" and "https://alpha.example" in frame_ancestors
 
 
 def test_the_webhook_refuses_private_addresses_by_default(org):
