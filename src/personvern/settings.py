@@ -179,14 +179,17 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # ---- end of access and transport security ----
 
 # Limits on text from outside, checked before any parser sees it (personvern.core.inputs).
-INPUT_LIMITS = Limits(
-    max_depth=int(os.environ.get("PERSONVERN_INPUT_MAX_DEPTH", "32")),
-    max_number_length=int(os.environ.get("PERSONVERN_INPUT_MAX_NUMBER_LENGTH", "40")),
-    max_values=int(os.environ.get("PERSONVERN_INPUT_MAX_YAML_VALUES", "200000")),
-    register_bytes=int(os.environ.get("PERSONVERN_MAX_REGISTER_BYTES", str(1024 * 1024))),
-    datamap_bytes=int(os.environ.get("PERSONVERN_MAX_DATAMAP_BYTES", str(512 * 1024))),
-    rows_bytes=int(os.environ.get("PERSONVERN_MAX_ROWS_BYTES", str(5 * 1024 * 1024))),
-)
+try:
+    INPUT_LIMITS = Limits(
+        max_depth=int(os.environ.get("PERSONVERN_INPUT_MAX_DEPTH", "32")),
+        max_number_length=int(os.environ.get("PERSONVERN_INPUT_MAX_NUMBER_LENGTH", "40")),
+        max_values=int(os.environ.get("PERSONVERN_INPUT_MAX_YAML_VALUES", "200000")),
+        register_bytes=int(os.environ.get("PERSONVERN_MAX_REGISTER_BYTES", str(1024 * 1024))),
+        datamap_bytes=int(os.environ.get("PERSONVERN_MAX_DATAMAP_BYTES", str(512 * 1024))),
+        rows_bytes=int(os.environ.get("PERSONVERN_MAX_ROWS_BYTES", str(5 * 1024 * 1024))),
+    )
+except ValueError as exc:  # a limit that is not a number, or a depth past the ceiling
+    raise ImproperlyConfigured(f"input limits (PERSONVERN_INPUT_*, PERSONVERN_MAX_*_BYTES): {exc}") from None
 
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))

@@ -26,6 +26,9 @@ from typing import Any
 import yaml
 
 
+MAX_DEPTH_CEILING = 100
+
+
 @dataclass(frozen=True)
 class Limits:
     max_depth: int = 32  # nested collections; real registers and maps stay under 10
@@ -34,6 +37,12 @@ class Limits:
     register_bytes: int = 1024 * 1024  # an uploaded register (YAML)
     datamap_bytes: int = 512 * 1024  # a dataset map (YAML)
     rows_bytes: int = 5 * 1024 * 1024  # a rows file (CSV or JSON) added to a rights request
+
+    def __post_init__(self):
+        # The parsers after the guard recurse once or twice per level: past ~100 levels a
+        # deep enough document could again exhaust the stack (libyaml's C binding crashes).
+        if not 1 <= self.max_depth <= MAX_DEPTH_CEILING:
+            raise ValueError(f"max_depth must be between 1 and {MAX_DEPTH_CEILING}, not {self.max_depth}")
 
 
 DEFAULT_LIMITS = Limits()
