@@ -9,8 +9,6 @@ import pytest
 from personvern.consent.models import NewsletterList, Site, Subscriber
 from personvern.core.manifest import RegisterError, loads_register
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
 INJECTED_ALIAS = "bagges.no\r\nX-Injected: yes"
 REGISTER = """
 controller:
@@ -59,6 +57,7 @@ def newsletter(org):
     return NewsletterList.objects.create(organisation=org, name="Alpha-nytt", wording_nb="Ja takk.")
 
 
+@pytest.mark.django_db
 def test_a_stored_alias_with_a_header_leaves_the_public_form_working(client, newsletter, stored_bad_register, caplog):
     with caplog.at_level(logging.WARNING, logger="personvern.consent.services"):
         response = client.get(f"/c/n/{newsletter.key}/")
@@ -68,11 +67,13 @@ def test_a_stored_alias_with_a_header_leaves_the_public_form_working(client, new
     assert "not a valid address; left out" in caplog.text
 
 
+@pytest.mark.django_db
 def test_a_stored_alias_with_a_header_is_named_on_the_register_page(login, members, org, stored_bad_register):
     html = login(members["viewer"]).get(f"/o/{org.slug}/register/").content.decode()
     assert "controller.websites[0].aliases[0]" in html and "carriage return" in html
 
 
+@pytest.mark.django_db
 def test_saving_another_part_of_such_a_register_names_the_field(login, members, org, stored_bad_register):
     from personvern.registry.models import RegisterVersion
 
@@ -83,6 +84,7 @@ def test_saving_another_part_of_such_a_register_names_the_field(login, members, 
     assert RegisterVersion.objects.filter(organisation=org).count() == 1  # not saved
 
 
+@pytest.mark.django_db
 def test_a_stored_alias_never_reaches_the_ledger_api_cors(client, org, stored_bad_register):
     import json
     import uuid
@@ -99,6 +101,7 @@ def test_a_stored_alias_never_reaches_the_ledger_api_cors(client, org, stored_ba
     assert "https://bagges.no\r\nx-injected: yes" not in services.site_info(site.key).origins
 
 
+@pytest.mark.django_db
 def test_a_newsletter_name_on_two_lines_is_refused(login, members, org):
     client = login(members["editor"])
     data = {"action": "add_list", "name": "Nytt\r\nBcc: all@example.no", "wording_nb": "Ja takk.", "wording_en": "",
@@ -108,6 +111,7 @@ def test_a_newsletter_name_on_two_lines_is_refused(login, members, org):
     assert not NewsletterList.objects.exists()
 
 
+@pytest.mark.django_db(transaction=True)  # the mail is sent on commit
 def test_a_stored_newsletter_name_on_two_lines_still_gets_its_mail_out(client, org, mailbox, settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     newsletter = NewsletterList.objects.create(organisation=org, name="Nytt\r\nBcc: all@example.no",
@@ -120,6 +124,7 @@ def test_a_stored_newsletter_name_on_two_lines_still_gets_its_mail_out(client, o
     assert message["Bcc"] is None and "all@example.no" not in message["To"]
 
 
+@pytest.mark.django_db
 def test_a_cookie_domain_with_a_header_is_refused(login, members, org):
     site = Site.objects.create(organisation=org, url="https://alpha.example")
     client = login(members["editor"])
@@ -134,6 +139,7 @@ def test_a_cookie_domain_with_a_header_is_refused(login, members, org):
     assert site.cookie_domain == "alpha.example"
 
 
+@pytest.mark.django_db
 def test_an_organisation_name_on_two_lines_is_refused(login, members, settings):
     from personvern.accounts.models import Organisation
 
@@ -144,6 +150,7 @@ def test_an_organisation_name_on_two_lines_is_refused(login, members, settings):
     assert not Organisation.objects.filter(name__startswith="Gamma").exists()
 
 
+@pytest.mark.django_db
 def test_a_formula_is_no_e_mail_address_on_the_public_form(client, newsletter):
     response = client.post(f"/c/n/{newsletter.key}/", {"email": '=HYPERLINK("http://evil.test")@x.no',
                                                         "consent": "yes", "lang": "nb",

@@ -47,7 +47,7 @@ def _download(client, url: str) -> str:
     return b"".join(response.streaming_content).decode()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_subscribers_and_newsletter_ledger_csv_neutralise_a_formula_address(login, members, org):
     newsletter = NewsletterList.objects.create(organisation=org, name="=Nytt", wording_nb="-Ja takk.")
     subscriber = Subscriber.objects.create(newsletter=newsletter, email=EMAIL, status="confirmed")

@@ -322,7 +322,7 @@ def own_sites():
         origins = []
         for _ in range(count):
             server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
-            threading.Thread(target=server.serve_forever, daemon=True).start()
+            threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
             servers.append(server)
             origins.append(f"http://localhost:{server.server_port}")
         return origins, pages
