@@ -304,3 +304,22 @@ def test_the_cookie_section_speaks_of_the_device_and_the_2024_act():
     assert "krever samtykke etter ekomloven (lov om elektronisk kommunikasjon av 2024)" in text
     assert "§ 2-7" not in N.plain_text(N.render_html(_without_free_text(reg), "nb"))
     assert "on your device, for example in your browser" in N.plain_text(N.render_html(reg, "en"))
+
+
+def test_a_joint_controller_is_rendered_with_the_essence_of_the_arrangement():
+    reg = reg_from(MINIMAL + """
+recipients:
+  - id: meta
+    name: Meta Platforms Ireland Limited
+    role: joint_controller
+    country: IE
+    services: {nb: Meta-pikselen måler annonser, en: The Meta pixel measures ads}
+    arrangement: {nb: Vi informerer deg; Meta svarer på krav om det Meta gjør, en: We inform you; Meta answers for what Meta does}
+""")
+    nb = N.plain_text(N.render_html(reg, "nb"))
+    en = N.plain_text(N.render_html(reg, "en"))
+    assert "Vi er felles behandlingsansvarlige med disse" in nb and "artikkel 26" in nb
+    assert "Vi informerer deg; Meta svarer på krav om det Meta gjør" in nb
+    assert "We are joint controllers with these" in en and "We inform you; Meta answers for what Meta does" in en
+    # not among those "themselves responsible for their processing"
+    assert "er selv ansvarlige" not in nb

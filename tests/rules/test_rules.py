@@ -460,6 +460,28 @@ def test_an_advertising_platform_as_processor_is_noted():
     assert found(make(lambda d: _us(d, transfer={"mechanism": "dpf"})), "A28-10") == []
 
 
+
+@pytest.mark.parametrize("name", ["Facebook", "LinkedIn Insight Tag", "Google Ads", "TikTok pixel", "Microsoft Bing"])
+def test_a_pixel_vendor_as_independent_controller_is_a_joint_controller(name):
+    reg = make(lambda d: _us(d, name=name, role="independent_controller", dpa=None, transfer={"mechanism": "dpf"}))
+    f = one(reg, "A30-1a", "en")
+    assert f.severity == "warning" and f.path == "recipients[1].role"
+    assert "joint" in f.message and "C-40/17" in f.hint and "Art. 26" in f.citation
+
+
+@pytest.mark.parametrize("name, role", [("Mailchimp", "independent_controller"), ("Google Analytics", "processor")])
+def test_other_vendors_are_not_joint_controllers(name, role):
+    reg = make(lambda d: _us(d, name=name, role=role, transfer={"mechanism": "dpf"}))
+    assert found(reg, "A30-1a") == []
+
+
+def test_a_joint_controller_needs_the_essence_of_the_arrangement():
+    joint = {"name": "Meta Platforms Ireland Limited", "country": "IE", "role": "joint_controller", "dpa": None}
+    f = one(make(lambda d: _us(d, **joint)), "A30-1a", "en")
+    assert f.path == "recipients[1].arrangement" and "Article 26(2)" in f.hint
+    assert found(make(lambda d: _us(d, **joint, arrangement="Vi informerer; Meta svarer på krav")), "A30-1a") == []
+
+
 def test_eea_vendor_declared_passes():
     reg = make(lambda d: d.update(systems=[{"id": "k", "name": "Klarna"}]))
     assert found(reg, "DEF-05") == []

@@ -400,6 +400,8 @@ class Recipient(Model):
     transfer: Transfer | None = None
     privacy_policy_url: str | None = None
     vendor: str | None = Field(None, description="Key in the vendor catalogue, e.g. google")
+    arrangement: Text | None = Field(
+        None, description="Joint controllers (Art. 26(2)): the essence of the arrangement, as the notice gives it")
 
     @property
     def outside_eea(self) -> bool:

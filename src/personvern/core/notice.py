@@ -635,7 +635,8 @@ def _cookies(c: _Ctx) -> Section:
 def _recipients(c: _Ctx) -> Section:
     reg, t = c.reg, c.t
     processors = [r for r in reg.recipients if r.role == RecipientRole.PROCESSOR]
-    others = [r for r in reg.recipients if r.role != RecipientRole.PROCESSOR]
+    joint = [r for r in reg.recipients if r.role == RecipientRole.JOINT_CONTROLLER]
+    others = [r for r in reg.recipients if r.role not in (RecipientRole.PROCESSOR, RecipientRole.JOINT_CONTROLLER)]
     blocks: list = []
     if processors:
         blocks.append(P([t("Databehandlere behandler personopplysninger på våre vegne og etter våre instrukser "
@@ -652,6 +653,19 @@ def _recipients(c: _Ctx) -> Section:
         blocks.append(Table(t("Databehandlere", "Processors"),
                             [t("Navn", "Name"), t("Hva de gjør for oss", "What they do for us"), t("Land", "Country"),
                              t("Databehandleravtale", "Processing agreement")], rows))
+    if joint:
+        # Art. 26(2): the essence of the arrangement is made available to the data subject.
+        blocks.append(P([t("Vi er felles behandlingsansvarlige med disse for den delen av behandlingen vi bestemmer "
+                           f"sammen, og du kan bruke rettighetene dine overfor hver av oss ({c.art(26)}). "
+                           "Hovedinnholdet i ordningen:",
+                           "We are joint controllers with these for the part of the processing we decide together, "
+                           f"and you may exercise your rights against each of us ({c.art(26)}). The essence of the "
+                           "arrangement:")]))
+        rows = [[[r.name], [c.x(r.services) if r.services else "–"], [c.x(r.arrangement) if r.arrangement else "–"],
+                 [L.country(r.country, c.lang)]] for r in joint]
+        blocks.append(Table(t("Felles behandlingsansvarlige", "Joint controllers"),
+                            [t("Navn", "Name"), t("Hva vi gjør sammen", "What we do together"),
+                             t("Hvem gjør hva", "Who does what"), t("Land", "Country")], rows))
     if others:
         blocks.append(P([t("Disse mottar opplysninger fra oss og er selv ansvarlige for sin behandling av dem:",
                            "These receive data from us and are themselves responsible for their processing of it:")]))

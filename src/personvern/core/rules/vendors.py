@@ -46,6 +46,7 @@ class Product:
     kind: str
     typical_role: str
     aliases: tuple[str, ...]
+    site_tag: bool = False
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class Vendor:
     transfers_to: tuple[str, ...] = ()
     notes: str = ""
     products: dict[str, Product] = field(default_factory=dict)
+    site_tag: bool = False
 
     @property
     def outside_eea(self) -> bool:
@@ -92,6 +94,12 @@ class Match:
     def name(self) -> str:
         return self.product.name if self.product else self.vendor.name
 
+    @property
+    def site_tag(self) -> bool:
+        """A pixel, tag or plug-in on the site that sends visitor data to the vendor for its own purposes: the site
+        is joint controller for the collection and transmission (C-40/17 Fashion ID)."""
+        return self.product.site_tag if self.product else self.vendor.site_tag
+
 
 class Catalogue:
     def __init__(self, data: dict):
@@ -105,7 +113,7 @@ class Catalogue:
         for key, v in (data.get("vendors") or {}).items():
             products = {
                 pk: Product(pk, p["name"], p.get("kind", v.get("kind", "")), p.get("typical_role", v.get("typical_role", "")),
-                            tuple(p.get("aliases", ())))
+                            tuple(p.get("aliases", ())), bool(p.get("site_tag", False)))
                 for pk, p in (v.get("products") or {}).items()
             }
             vendor = Vendor(
@@ -114,7 +122,7 @@ class Catalogue:
                 typical_mechanism=v.get("typical_mechanism", ""), aliases=tuple(v.get("aliases", ())),
                 dpf_listed=(v.get("dpf") or {}).get("listed"), eea_entity=v.get("eea_entity"),
                 transfers_to=tuple(v.get("transfers_to", ())), notes=" ".join(str(v.get("notes", "")).split()),
-                products=products,
+                products=products, site_tag=bool(v.get("site_tag", False)),
             )
             self.vendors[key] = vendor
             self._keys[key] = Match(vendor)

@@ -222,3 +222,42 @@ def processor_or_controller(ctx: Context):
                  "own purposes."),
                 (f"Vurder selvstendig eller felles behandlingsansvar (artikkel 26). {ctx.vendors.facts(m.vendor, 'nb')}",
                  f"Consider independent or joint controllership (Article 26). {ctx.vendors.facts(m.vendor, 'en')}"))
+
+
+@rule("A30-1a", severity="warning",
+      citation=("personvernforordningen art. 26 og art. 30 nr. 1 a; EU-domstolen C-40/17 Fashion ID",
+                "GDPR Art. 26 and 30(1)(a); CJEU C-40/17 Fashion ID"),
+      summary="A pixel, tag or plug-in (vendor catalogue: Meta, Google Ads, LinkedIn Insight Tag, Microsoft UET, "
+              "Snap, TikTok) is not modelled as an independent controller: for the collection and transmission the "
+              "site is joint controller; a joint controller comes with the essence of the arrangement.")
+def joint_controllers(ctx: Context):
+    for i, r in enumerate(ctx.reg.recipients):
+        if r.role == RecipientRole.JOINT_CONTROLLER:
+            if r.arrangement is None:
+                yield ctx.finding(
+                    ("recipients", i, "arrangement"),
+                    (f"{r.name} er felles behandlingsansvarlig, men hovedinnholdet i ordningen er ikke beskrevet.",
+                     f"{r.name} is a joint controller, but the essence of the arrangement is not described."),
+                    ("Artikkel 26 nr. 2: den registrerte skal få vite hovedinnholdet i ordningen, dvs. hvem som "
+                     "gir informasjonen og hvem som svarer på krav. Skriv det i arrangement.",
+                     "Article 26(2): the essence of the arrangement is made available to the data subject: who "
+                     "informs and who answers requests. Write it in arrangement."))
+            continue
+        if r.role != RecipientRole.INDEPENDENT_CONTROLLER:
+            continue  # a tag vendor recorded as processor is A28-10's finding
+        m = ctx.recipient_match(r.id)
+        if m is None or not m.site_tag:
+            continue
+        yield ctx.finding(
+            ("recipients", i, "role"),
+            (f"{r.name} er oppført som selvstendig behandlingsansvarlig, men for innsamlingen og "
+             "overføringen gjennom pikselen eller programtillegget på nettstedet er dere felles behandlingsansvarlige.",
+             f"{r.name} is recorded as an independent controller, but for the collection and transmission "
+             "through the pixel or plug-in on the site you are joint controllers."),
+            ("Skriv role: joint_controller og beskriv hovedinnholdet i ordningen i arrangement (leverandørens "
+             "vilkår for felles behandlingsansvar, hvem som informerer og hvem som svarer på krav). For det "
+             "leverandøren gjør med dataene etterpå, er den selvstendig ansvarlig (C-40/17 Fashion ID). "
+             + ctx.vendors.facts(m.vendor, "nb"),
+             "Write role: joint_controller and describe the essence of the arrangement in arrangement (the vendor's "
+             "joint-controller terms, who informs and who answers requests). For what the vendor does with the data "
+             "afterwards it is a controller on its own (C-40/17 Fashion ID). " + ctx.vendors.facts(m.vendor, "en")))
