@@ -158,3 +158,29 @@ def test_an_erasure_that_fails_in_the_worker_says_why_on_the_task_and_can_be_run
     task.refresh_from_db()
     assert task.status == Task.Status.OPEN and task.note.startswith("Automatisk sletting feilet:") and "read-only" in task.note
     assert task.outcome == {} and "Utfør automatisk" in client.get(f"/o/alpha/requests/{req.reference}/").content.decode()
+
+
+def test_a_large_erasure_is_stopped_until_staff_confirm_it(client, members, login, connected, worker):
+    """Over the map's limits.max_rows the task says the plan (tables and counts) and nothing
+    changes; with the box ticked the erasure runs."""
+    _, email = customers_with_orders(connected.url, orders=5, limit=1)[0]
+    connected.datamap = DATAMAP + "\nlimits: {max_rows: 3}\n"
+    connected.save()
+    req = _verified_request(connected.organisation, "erasure", email, members["privacy_officer"])
+    task = _task(req, connected)
+    login(members["privacy_officer"])
+    url = f"/o/alpha/requests/{req.reference}/tasks/{task.pk}/connector/"
+    assert 'name="confirm_large"' in client.get(f"/o/alpha/requests/{req.reference}/").content.decode()
+    worker(lambda: client.post(url))
+    task.refresh_from_db()
+    assert task.status == Task.Status.OPEN and not task.outcome.get("running")
+    assert "Slettingen er stoppet, og ingenting er endret" in task.note and "grensen i datasettkartet (3)" in task.note
+    assert "customers: delete 1" in task.note and email not in task.note
+    assert "Slettingen er stoppet" in client.get(f"/o/alpha/requests/{req.reference}/").content.decode()
+    with sa.create_engine(connected.url).connect() as db:
+        assert db.execute(sa.text("select count(*) from customers where email = :e"), {"e": email}).scalar() == 1
+    worker(lambda: client.post(url, {"confirm_large": "1"}))
+    task.refresh_from_db()
+    assert task.status in (Task.Status.DONE, Task.Status.KEPT), task.note
+    with sa.create_engine(connected.url).connect() as db:
+        assert db.execute(sa.text("select count(*) from customers where email = :e"), {"e": email}).scalar() == 0

@@ -116,6 +116,7 @@ def person_erase(
     search_residue: bool = True,
     whole_database: bool = False,
     actor=None,
+    confirm_large: bool = False,
 ) -> execute.EraseResult:
     if connection.read_only and not dry_run:
         raise ConnectorError(f"{connection.name} has read-only credentials: erasure must be done by hand")
@@ -128,6 +129,7 @@ def person_erase(
             dry_run=dry_run,
             search_residue=search_residue,
             whole_database=whole_database,
+            confirm_large=confirm_large,
         )
     except execute.ErasureRefused as refused:  # the collateral guard or the size limit: nothing was changed
         collateral = [{"table": c.table, "rows": c.count, "why": c.why} for c in refused.collateral]
@@ -150,6 +152,22 @@ def person_erase(
         actor=actor,
     )
     return result
+
+
+def erasure_refusal_text(refused: execute.ErasureRefused) -> str:
+    """Why an erasure was stopped before any write, in the reader's language: tables and
+    counts, never values."""
+    if refused.reason == "confirmation":
+        plan = "; ".join(f"{name}: " + ", ".join(f"{what} {n}" for what, n in counts.items()) for name, counts in refused.plan.summary()["tables"].items())
+        return gettext(
+            "Slettingen er stoppet, og ingenting er endret: planen ville endret %(rows)s rader, flere enn grensen i "
+            "datasettkartet (%(limit)s). Planen: %(plan)s. Se over planen, kryss av for å bekrefte en stor sletting og kjør igjen."
+        ) % {"rows": refused.plan.touched, "limit": refused.plan.max_rows, "plan": plan}
+    hits = "; ".join(f"{c.table}: {c.count} ({c.why})" for c in refused.collateral)
+    return gettext(
+        "Slettingen er stoppet, og ingenting er endret: planen ville rørt rader som ikke kan bevises å tilhøre personen: "
+        "%(hits)s. Rett datasettkartet (foreign_keys, role) og prøv igjen."
+    ) % {"hits": hits}
 
 
 def erasure_outcome(result: execute.EraseResult) -> dict:
@@ -262,7 +280,7 @@ def requester_identity(rights_request, datamap: DataMap) -> dict[str, str]:
 ERASURE_STALE = dt.timedelta(hours=1)  # a queued erasure not finished by then may be started again (a worker died)
 
 
-def task_start_connector(*, task, user, request=None) -> str:
+def task_start_connector(*, task, user, request=None, confirm_large: bool = False) -> str:
     """Carry out a task in the connected database: access and restriction at once, erasure
     in the worker (datasources.tasks.run_erasure_task). Returns what to tell the user."""
     from personvern.rights import services as rights
@@ -285,11 +303,11 @@ def task_start_connector(*, task, user, request=None) -> str:
     task.save(update_fields=["outcome"])
     _audit_run("connector.erase.queued", connection, request, {"request": req.pk, "task": task.pk})
     user_id = getattr(user, "pk", None)
-    transaction.on_commit(lambda: run_erasure_task.enqueue(task.pk, user_id))
+    transaction.on_commit(lambda: run_erasure_task.enqueue(task.pk, user_id, confirm_large))
     return gettext("Slettingen kjører i bakgrunnen, med et søk etter rester til slutt. Resultatet kommer på oppgaven.")
 
 
-def task_run_connector(*, task, user, request=None) -> str:
+def task_run_connector(*, task, user, request=None, confirm_large: bool = False) -> str:
     """Carry out a rights-request task in the system's connected database and close it.
 
     Access and portability add the person's rows to the export package; erasure
@@ -317,7 +335,9 @@ def task_run_connector(*, task, user, request=None) -> str:
         note = f"Hentet automatisk fra {connection.name}: {total} rader ({summary})."
         status = "done" if total else "not_applicable"
     elif req.type == RequestType.ERASURE:
-        result = person_erase(connection=connection, identity=identity, request=request, rights_request=req, actor=user)
+        result = person_erase(
+            connection=connection, identity=identity, request=request, rights_request=req, actor=user, confirm_large=confirm_large
+        )
         counts = result.counts
         held = sum(t.held for t in result.tables)
         summary = "; ".join(f"{t}: " + ", ".join(f"{k} {v}" for k, v in c.items()) for t, c in sorted(counts.items())) or "ingen rader"

@@ -9,21 +9,27 @@ from django_tasks import task
 
 
 @task()
-def run_erasure_task(task_id: int, user_id: int | None) -> str:
+def run_erasure_task(task_id: int, user_id: int | None, confirm_large: bool = False) -> str:
     from django.contrib.auth import get_user_model
 
     from personvern.connectors.engine import ConnectorError
+    from personvern.connectors.execute import ErasureRefused
     from personvern.rights.models import Task
     from personvern.rights.services import RightsError
 
-    from .services import task_run_connector
+    from .services import erasure_refusal_text, task_run_connector
 
     rights_task = Task.objects.select_related("request__organisation").filter(pk=task_id, status=Task.Status.OPEN).first()
     if rights_task is None:
         return "nothing to do"
     user = get_user_model().objects.filter(pk=user_id).first()
     try:
-        return task_run_connector(task=rights_task, user=user)  # its note on the task says what happened
+        return task_run_connector(task=rights_task, user=user, confirm_large=confirm_large)  # its note on the task says what happened
+    except ErasureRefused as exc:  # stopped before any write: the plan's tables and counts, for staff to check
+        rights_task.note = erasure_refusal_text(exc)
+        rights_task.outcome = {}
+        rights_task.save(update_fields=["note", "outcome"])
+        return "refused"
     except (ConnectorError, RightsError) as exc:
         rights_task.note = f"Automatisk sletting feilet: {exc}"
         rights_task.outcome = {}

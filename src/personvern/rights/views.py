@@ -191,8 +191,9 @@ def task_connector(request, ref: str, task: int):
 
     req = _get(request, ref)
     obj = get_object_or_404(Task, pk=task, request=req, status=Task.Status.OPEN)
+    confirm_large = request.POST.get("confirm_large") == "1"  # staff checked the plan of a large erasure
     try:
-        note = task_start_connector(task=obj, user=request.user, request=request)
+        note = task_start_connector(task=obj, user=request.user, request=request, confirm_large=confirm_large)
         (messages.success if obj.status != Task.Status.OPEN else messages.info if obj.outcome.get("running") else messages.warning)(request, note)
     except services.RightsError as exc:
         messages.error(request, exc.translated())
