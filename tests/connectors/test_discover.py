@@ -5,6 +5,7 @@ them) with no more than 5% false positives, never returns a sampled value, and s
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
 from examples.shop.wide import build_wide_schema
 from personvern.connectors.datamap import load_datamap_file
@@ -71,3 +72,16 @@ def test_discovery_of_a_bad_url_or_table_is_a_clear_error(readonly_engine):
         discover("not a url")
     with pytest.raises(ConnectorError, match="no such table: ghosts"):
         discover(engine, tables=["ghosts"])
+
+
+def test_a_sampled_value_of_deeply_nested_json_does_not_stop_discovery(tmp_path):
+    """Values come from a database nobody here controls: 1,020 nested brackets made json recurse past its limit."""
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'deep.db'}")
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT, email TEXT)"))
+        for i in range(30):
+            conn.execute(sa.text("INSERT INTO notes (body, email) VALUES (:b, :e)"),
+                         {"b": "[" * 1020 + "]" * 1020, "e": f"kari{i}@example.no"})
+    result = discover(engine)
+    engine.dispose()
+    assert ("notes", "email") in result.personal_columns()
