@@ -58,5 +58,14 @@ def test_the_demo_keeps_the_example_as_found_and_publishes_the_fixed_version(db,
         assert versions[0].message.startswith("Lastet fra") and "Mekaniske rettelser" in versions[1].message, slug
         for lang_path in ("personvern", "privacy"):
             body = client.get(f"/p/{slug}/{lang_path}").content.decode()
-            assert not re.search(r"Tollbugata 3|§ ?2-7 ?b|personopplysningsloven § (19|20|27|28)\b|30 (dager|days)",
-                                 body), (slug, lang_path)
+            assert not re.search(r"Tollbugata 3|§ ?2-7 ?b|personopplysningslovens? §|30 (dager|days)|ikke oppgitt|"
+                                 r"not stated|\bunstated\b|står skjult", body), (slug, lang_path)
+
+
+def test_the_preview_says_which_texts_are_left_out_and_why(client, members, login, saved_register):
+    login(members["editor"])
+    page = client.get("/o/alpha/notice/").content.decode()
+    assert 'data-testid="left-out"' in page and "<code>rights.notes</code>" in page
+    # the preview is what publishing prints: the repealed section is not in it
+    notice = page.split('class="notice-preview"', 1)[1]
+    assert "personopplysningslovens § 18" not in notice

@@ -231,18 +231,6 @@ def test_the_whole_page_has_no_external_assets():
     assert not re.search(r'src=|url\(', page)
 
 
-def test_rendering_the_largest_example_is_fast():
-    sizes = {n: (EXAMPLES / f"{n}.yaml").stat().st_size for n in NAMES}
-    reg = load_register(EXAMPLES / f"{max(sizes, key=sizes.get)}.yaml")
-    N.render_html(reg, "nb")
-    start = time.perf_counter()
-    for _ in range(10):
-        N.render_html(reg, "nb")
-        N.render_markdown(reg, "en")
-    per = (time.perf_counter() - start) / 10
-    assert per < 0.05, f"{per * 1000:.1f} ms for nb html + en md"
-
-
 def test_children_and_consent_bring_the_age_of_13():
     reg = reg_from(MINIMAL.replace("direct_marketing: true", "direct_marketing: true\n    children: true"))
     text = N.plain_text(N.render_html(reg, "nb"))

@@ -104,7 +104,7 @@ def _name(a) -> str:
 
 
 def coverage(reg: Register) -> Coverage:
-    doc = N.build(reg, "nb")
+    doc = N.build(reg, "nb", complete=False)
     titles: dict[str, dict[str, str]] = {"nb": {}, "en": {}}
 
     def walk(sections, into):
@@ -113,7 +113,7 @@ def coverage(reg: Register) -> Coverage:
             walk(s.children, into)
 
     walk(doc.sections, titles["nb"])
-    walk(N.build(reg, "en").sections, titles["en"])
+    walk(N.build(reg, "en", complete=False).sections, titles["en"])
     S = N.SECTION_IDS
     ctl = reg.controller
     acts = reg.activities

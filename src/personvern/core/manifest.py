@@ -189,6 +189,11 @@ class Text(Model):
         return self.nb
 
 
+InternalNote = Annotated[Text | None, Field(
+    description="For the organisation only (where a fact came from, what to check): never printed in the "
+                "notice or in a letter")]
+
+
 # --------------------------------------------------------------------------
 # Vocabularies (enums). Their labels in nb/en live in core.vocabulary.
 # --------------------------------------------------------------------------
@@ -343,6 +348,7 @@ class Controller(Model):
     notes: Text | None = Field(
         None, description="What the notice says about the controller that no field holds, as written"
     )
+    internal_note: InternalNote = None
 
 
 class NoticeInfo(Model):
@@ -375,6 +381,7 @@ class System(Model):
     vendor: Slug | None = Field(None, description="id of the recipient that provides it")
     count: int | None = Field(None, ge=1, description="How many units, e.g. 8 cameras")
     location: Text | None = None
+    internal_note: InternalNote = None
 
 
 class Dpa(Model):
@@ -402,6 +409,7 @@ class Recipient(Model):
     vendor: str | None = Field(None, description="Key in the vendor catalogue, e.g. google")
     arrangement: Text | None = Field(
         None, description="Joint controllers (Art. 26(2)): the essence of the arrangement, as the notice gives it")
+    internal_note: InternalNote = None
 
     @property
     def outside_eea(self) -> bool:
@@ -711,6 +719,7 @@ class Activity(Model):
     withdrawal: Text | None = Field(None, description="How consent is withdrawn")
     made_public: bool = False
     notes: Text | None = None
+    internal_note: InternalNote = None
 
     def has_basis(self, code: LegalBasisCode) -> bool:
         return any(b.basis == code for b in self.legal_bases)

@@ -20,6 +20,9 @@ import datetime as dt
 import html as _html
 import re
 from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
 
 from . import language as L
 from .manifest import (
@@ -219,12 +222,13 @@ def last_changed(reg: Register, as_of: dt.date | None = None) -> dt.date | None:
 
 
 def build(reg: Register, lang: str = "nb", *, request_url: str | None = None,
-          as_of: dt.date | None = None) -> Notice:
+          as_of: dt.date | None = None, complete: bool | None = None) -> Notice:
     """The notice as a document tree.
 
     `request_url`: where people send a rights request when the register names no e-mail or form
     (the platform's form, /p/<org>/rettigheter). `as_of`: the day this text is published; the
-    'Sist endret' date is the later of it and the dates the register gives.
+    'Sist endret' date is the later of it and the dates the register gives. `complete`: whether the
+    notice may say it gives all the information of Art. 13 and 14 (None: the coverage check decides).
     """
     c = _Ctx(reg, lang, request_url)
     ctl = reg.controller
@@ -236,16 +240,25 @@ def build(reg: Register, lang: str = "nb", *, request_url: str | None = None,
     lead: list = []
     if reg.notice.intro:
         lead.append(P([c.x(reg.notice.intro)]))
-    lead.append(P([c.t(
+    about = c.t(
         f"Her forteller vi hvordan {ctl.legal_name} behandler personopplysninger: hvilke opplysninger vi "
         "samler inn, hvorfor, hvem vi deler dem med, hvor lenge vi tar vare på dem, og hvilke rettigheter du "
-        "har. Erklæringen gir deg informasjonen du har krav på etter personvernforordningen (GDPR) artikkel "
-        "13 og 14, som gjelder som norsk lov gjennom personopplysningsloven (lov 15. juni 2018 nr. 38).",
+        "har.",
         f"This notice explains how {ctl.legal_name} processes personal data: what we collect, why, who we "
-        "share it with, how long we keep it and what rights you have. It gives you the information you are "
-        "entitled to under Articles 13 and 14 of the General Data Protection Regulation (GDPR), which is "
-        "Norwegian law through the Personal Data Act (personopplysningsloven, lov 15. juni 2018 nr. 38).",
-    )]))
+        "share it with, how long we keep it and what rights you have.")
+    about += c.t(
+        " Reglene står i personvernforordningen (GDPR), som gjelder som norsk lov gjennom personopplysningsloven "
+        "(lov 15. juni 2018 nr. 38).",
+        " The rules are in the General Data Protection Regulation (GDPR), which is Norwegian law through the "
+        "Personal Data Act (personopplysningsloven, lov 15. juni 2018 nr. 38).")
+    if complete is None:
+        from .coverage import coverage  # coverage reads a notice built with complete=False
+
+        complete = coverage(reg).complete
+    if complete:  # the claim only where every element of Art. 13 and 14 is there
+        about += c.t(" Erklæringen gir deg informasjonen du har krav på etter artikkel 13 og 14 i forordningen.",
+                     " It gives you the information you are entitled to under Articles 13 and 14 of the GDPR.")
+    lead.append(P([about]))
 
     sections = [
         _controller(c),
@@ -389,12 +402,8 @@ def _basis_items(c: _Ctx, a: Activity) -> list:
             text += f", {c.t('jf.', 'see')} {b.law}"
         text += ")."
         parts: Parts = [text]
-        if code == LegalBasisCode.LEGITIMATE_INTERESTS:
-            if b.legitimate_interest:
-                parts.append(c.t(" Vår berettigede interesse: ", " Our legitimate interest: ") + c.x(b.legitimate_interest))
-            else:
-                parts.append(c.t(" Den berettigede interessen er ikke beskrevet.",
-                                 " The legitimate interest is not described."))
+        if code == LegalBasisCode.LEGITIMATE_INTERESTS and b.legitimate_interest:  # none: the linter's A13-1d
+            parts.append(c.t(" Vår berettigede interesse: ", " Our legitimate interest: ") + c.x(b.legitimate_interest))
         if b.note:
             parts.append(" " + c.x(b.note))
         items.append(parts)
@@ -404,7 +413,8 @@ def _basis_items(c: _Ctx, a: Activity) -> list:
 def _activity(c: _Ctx, a: Activity) -> Section:
     reg, t = c.reg, c.t
     rows: list[tuple[str, list]] = []
-    rows.append((t("Formål", "Purpose"), [P([c.x(a.purpose) if a.purpose else L.NOT_STATED[c.lang]])]))
+    if a.purpose:  # without one the linter has an error (A13-1c); the notice states no gap
+        rows.append((t("Formål", "Purpose"), [P([c.x(a.purpose)])]))
     if a.data_subjects or a.children:
         blocks: list = []
         if a.data_subjects:
@@ -435,31 +445,31 @@ def _activity(c: _Ctx, a: Activity) -> Section:
                          f"Data relating to criminal convictions and offences ({c.art(10)}).")]))
     if data:
         rows.append((t("Opplysninger vi behandler", "Data we process"), data))
-    # Source
+    # Source: stated only where the register states it (a camera or a call log is not "from you" by default)
     src = a.source
-    if src.from_data_subject:
+    stated = "source" in a.model_fields_set and "from_data_subject" in src.model_fields_set
+    src_blocks: list = []
+    if src.from_data_subject and stated:
         text = t("Vi får opplysningene fra deg", "We get the data from you")
         if a.channels:
             text += t(", gjennom ", ", through ") + L.join([L.label(ch, c.lang) for ch in a.channels], c.lang)
-        src_blocks = [P([text + "."])]
-        if src.description:
-            src_blocks.append(P([c.x(src.description)]))
-    else:
-        text = c.x(src.description) if src.description else t("Vi får opplysningene fra andre enn deg; kilden er ikke oppgitt.",
-                                                             "We get the data from others than you; the source is not stated.")
-        src_blocks = [P([text])]
+        src_blocks.append(P([text + "."]))
+    elif a.channels:
+        src_blocks.append(P([t("Opplysningene samles inn gjennom ", "The data is collected through ")
+                             + L.join([L.label(ch, c.lang) for ch in a.channels], c.lang) + "."]))
+    if src.description:
+        src_blocks.append(P([c.x(src.description)]))
     if src.publicly_accessible is True:
         src_blocks.append(P([t("Opplysningene kan også komme fra offentlig tilgjengelige kilder.",
                                "The data may also come from publicly accessible sources.")]))
     elif src.publicly_accessible is False and not src.from_data_subject:
         src_blocks.append(P([t("Kilden er ikke offentlig tilgjengelig.", "The source is not publicly accessible.")]))
-    rows.append((t("Hvor opplysningene kommer fra", "Where the data comes from"), src_blocks))
+    if src_blocks:
+        rows.append((t("Hvor opplysningene kommer fra", "Where the data comes from"), src_blocks))
     # Legal basis
     if a.legal_bases:
         items = _basis_items(c, a)
         rows.append((t("Behandlingsgrunnlag", "Legal basis"), [P(items[0])] if len(items) == 1 else [UL(items)]))
-    else:
-        rows.append((t("Behandlingsgrunnlag", "Legal basis"), [P([L.NOT_STATED[c.lang]])]))
     if a.provision:
         parts = [L.label(a.provision.requirement, c.lang)]
         if a.provision.consequence:
@@ -515,8 +525,9 @@ def _activity(c: _Ctx, a: Activity) -> Section:
                 extra.append(c.x(s.description))
             names.append([name + (": " + "; ".join(extra) if extra else "")])
         rows.append((t("Systemer", "Systems"), [UL(names)] if len(names) > 1 else [P(names[0])]))
-    rows.append((t("Hvor lenge vi tar vare på opplysningene", "How long we keep the data"),
-                 [P([retention_text(a, c.lang)])]))
+    if a.retention is not None:  # without one the linter has an error (A13-2a)
+        rows.append((t("Hvor lenge vi tar vare på opplysningene", "How long we keep the data"),
+                     [P([retention_text(a, c.lang)])]))
     if a.deidentification or a.ip_prefix_v4 is not None:
         items = [L.label(d, c.lang) for d in a.deidentification]
         text = L.join(items, c.lang)
@@ -537,7 +548,8 @@ def _activity(c: _Ctx, a: Activity) -> Section:
                        f"The processing involves automated decisions, including profiling ({c.art(22)}(1) and (4)).")])]
         for term, val in ((t("Logikken", "The logic"), ad.logic), (t("Betydningen", "The significance"), ad.significance),
                           (t("Forventede konsekvenser", "Envisaged consequences"), ad.consequences)):
-            blocks.append(P([f"{term}: {c.x(val) if val else L.NOT_STATED[c.lang]}"]))
+            if val:  # a missing one is the linter's error (A13-2f), never a printed gap
+                blocks.append(P([f"{term}: {c.x(val)}"]))
         rows.append((t("Automatiserte avgjørelser", "Automated decisions"), blocks))
     if a.direct_marketing:
         rows.append((t("Direkte markedsføring", "Direct marketing"), [P([
@@ -561,8 +573,8 @@ def _transfer_parts(c: _Ctx, r: Recipient) -> Parts:
     t = c.t
     where = L.country(r.country, c.lang)
     if r.transfer is None or r.transfer.mechanism == TransferMechanism.UNSTATED:
-        return [t(f"{r.name} ({where}): grunnlaget for overføringen er ikke oppgitt.",
-                  f"{r.name} ({where}): the basis for the transfer is not stated.")]
+        # The basis is the linter's error (A13-1f); the notice says where the data goes and nothing it cannot back.
+        return [t(f"{r.name} ({where}).", f"{r.name} ({where}).")]
     tr = r.transfer
     text = t(f"{r.name} ({where}), på grunnlag av ", f"{r.name} ({where}), on the basis of ") + L.label(tr.mechanism, c.lang)
     if tr.reference:
@@ -604,16 +616,16 @@ def _cookies(c: _Ctx) -> Section:
             provider = rec.name
         if k.party and not provider:
             provider = t("oss selv", "ourselves") if k.party == "first" else t("tredjepart", "third party")
-        purpose: Parts = [c.x(k.purpose) if k.purpose else L.NOT_STATED[c.lang]]
+        purpose: Parts = [c.x(k.purpose) if k.purpose else "–"]
         act = c.activity(k.activity) if k.activity else None
         if act:
             purpose += [" (", Link("#" + activity_anchor(act.id), c.x(act.name)), ")"]
         rows.append([
             [k.name],
-            [provider or L.NOT_STATED[c.lang]],
+            [provider or "–"],
             purpose,
-            [L.cookie_expiry(k.expiry, c.lang)],
-            [L.label(k.category, c.lang) if k.category else L.NOT_STATED[c.lang]],
+            [L.cookie_expiry(k.expiry, c.lang) if k.expiry else "–"],
+            [L.label(k.category, c.lang) if k.category else "–"],
         ])
     blocks = [
         P([t("Informasjonskapsler (cookies) og lignende teknologi lagrer eller leser informasjon på enheten "
@@ -714,11 +726,19 @@ def _request_channels(c: _Ctx) -> list[Parts]:
     return items
 
 
+def _has_contact(ctl) -> bool:
+    return bool(ctl.email or ctl.phone or ctl.postal_address or ctl.visiting_address)
+
+
 def _rights(c: _Ctx) -> Section:
     reg, t, art = c.reg, c.t, c.art
     rh = reg.rights
-    consent_used = any(a.has_basis(LegalBasisCode.CONSENT) or a.art9_condition == "9.2.a" for a in reg.activities)
+    on_consent = [a for a in reg.activities if a.has_basis(LegalBasisCode.CONSENT) or a.art9_condition == "9.2.a"]
+    # "each says how" only when each does
+    consent_used = bool(on_consent) and all(a.withdrawal for a in on_consent)
     auto = any(a.automated_decision.exists for a in reg.activities)
+    # "None of them involves such decisions" only when the register says so of every activity
+    none_stated = bool(reg.activities) and all("automated_decision" in a.model_fields_set for a in reg.activities)
     rights: list[tuple[str, list]] = [
         (t("Innsyn", "Access"), [P([t(
             f"Du kan få vite om vi behandler opplysninger om deg, få en kopi av dem og få vite hva vi bruker dem "
@@ -772,7 +792,8 @@ def _rights(c: _Ctx) -> Section:
             f"profiling, which produces legal effects concerning you or similarly significantly affects you ({art(22)}). ")
             + (t("Se beskrivelsen av behandlingene over.", "See the description of the activities above.") if auto
                else t("Ingen av behandlingene i denne erklæringen innebærer slike avgjørelser.",
-                      "None of the processing in this notice involves such decisions."))])]),
+                      "None of the processing in this notice involves such decisions.") if none_stated
+               else "")])]),
         (t("Trekke tilbake samtykke", "Withdrawing consent"), [P([t(
             "Når behandlingen bygger på samtykke, kan du når som helst trekke samtykket tilbake, like enkelt som "
             "du ga det. Det påvirker ikke lovligheten av behandlingen som fant sted før du trakk det tilbake "
@@ -794,9 +815,10 @@ def _rights(c: _Ctx) -> Section:
         how.append(P([t("Vil du bruke rettighetene dine, kan du kontakte oss slik:",
                         "To use your rights, contact us like this:")]))
         how.append(UL(channels))
-    else:
-        how.append(P([t("Erklæringen oppgir ingen kanal for å bruke rettighetene.",
-                        "The notice gives no channel for using your rights.")]))
+    elif _has_contact(reg.controller):
+        # No channel for requests (the linter's error): point to the contact details the notice gives.
+        how.append(P([t("Vil du bruke rettighetene dine, kan du kontakte oss på kontaktopplysningene ovenfor.",
+                        "To use your rights, contact us at the contact details above.")]))
     deadline = L.duration(rh.response_time, c.lang)
     how.append(P([t(
         f"Vi svarer uten ugrunnet opphold og senest innen {deadline} etter at vi har mottatt henvendelsen. "
@@ -1127,6 +1149,43 @@ def notice_markdown(doc: Notice) -> str:
 # --------------------------------------------------------------------------
 # One call
 # --------------------------------------------------------------------------
+
+
+# Rules whose finding on a text means the text itself says something wrong (repealed law, an old address, an
+# invalid transfer mechanism, the wrong age): a published notice leaves such a text out until it is rewritten.
+WRONG_TEXT_RULES = frozenset({"NO-POL-2", "NO-POL-3", "NO-CAM-4", "NO-EKOM-2", "DEF-02", "T-46-SCC", "NO-DT-1",
+                              "DEF-13"})
+
+
+def publishable(reg: Register, findings) -> tuple[Register, list]:
+    """(the register as a published notice may print it, the findings whose text was left out). A text is left
+    out where the register can do without it (an optional field, an item of a list); a required one stays, and
+    its finding stays open."""
+    out = reg.model_copy(deep=True)
+    left, items = [], []
+    for f in findings:
+        if f.rule_id not in WRONG_TEXT_RULES or not f.loc:
+            continue
+        *path, last = f.loc
+        parent: Any = out
+        for part in path:
+            parent = parent[part] if isinstance(part, int) else getattr(parent, part, None)
+            if parent is None:
+                break
+        if parent is None:
+            continue
+        if isinstance(last, int) and isinstance(parent, list):
+            items.append((id(parent), parent, last, f))
+        elif isinstance(parent, BaseModel) and last in type(parent).model_fields:
+            if type(parent).model_fields[last].is_required() or getattr(parent, last) is None:
+                continue
+            setattr(parent, last, None)
+            left.append(f)
+    for _, parent, index, f in sorted(items, key=lambda x: (x[0], -x[2])):  # from the end of each list
+        if index < len(parent):
+            del parent[index]
+            left.append(f)
+    return out, left
 
 
 def render_html(reg: Register, lang: str = "nb", **kw) -> str:

@@ -98,6 +98,8 @@ def notice_publish(*, org, user=None, override_reason: str | None = None, reques
         raise LintErrors(errors)
     if request is not None and not base_url:
         base_url = f"{request.scheme}://{request.get_host()}"
+    # A text the linter found to state something wrong (repealed law, an old address) is left out, never published.
+    register, _left_out = core_notice.publishable(register, findings or [])
     with transaction.atomic():
         last = PublishedNotice.objects.select_for_update().filter(organisation=org).order_by("-number").first()
         if last is not None:

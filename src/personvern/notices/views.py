@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from personvern.accounts.access import org_view
+from personvern.core import notice as core_notice
 from personvern.core.manifest import dump_register
 from personvern.registry.services import StaleVersion, current_version, register_apply_fixes, register_fixes
 
@@ -42,14 +43,17 @@ def preview(request):
     lang = _lang(request)
     version = current_version(request.org)
     register = version.register() if version else None
-    html = services.notice_render(org=request.org, register=register, lang=lang, base_url=_base_url(request),
-                                  heading_level=3) if register else ""
     context = _lint_context(register)
+    left_out: list = []
+    if register is not None:  # the preview shows what publishing would print
+        printed, left_out = core_notice.publishable(register, context["findings"])
+    html = services.notice_render(org=request.org, register=printed, lang=lang, base_url=_base_url(request),
+                                  heading_level=3) if register else ""
     return render(request, "notices/preview.html", {
         "version": version, "lang": lang, "notice_html": html, "current": services.current_notice(request.org),
         "form": PublishForm(), "can_publish": request.membership.can("publish"),
         "can_fix": request.membership.can("edit_register"),
-        "fixable": sum(1 for f in context["findings"] if f.fix), **context,
+        "fixable": sum(1 for f in context["findings"] if f.fix), "left_out": left_out, **context,
     })
 
 

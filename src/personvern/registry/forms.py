@@ -39,6 +39,7 @@ LABELS = {
     "postal_address": _("Postadresse"), "visiting_address": _("Besøksadresse"), "websites": _("Nettsteder"),
     "manager": _("Daglig leder"), "contact": _("Kontaktperson"), "dpo": _("Personvernombud"),
     "public_authority": _("Offentlig myndighet"), "notes": _("Merknader"), "applies_to": _("Gjelder for"),
+    "internal_note": _("Intern merknad (vises aldri i erklæringen eller i brev)"),
     "intro": _("Innledning"), "published": _("Publisert"), "updated": _("Sist endret"),
     "statements": _("Andre utsagn i erklæringen"), "id": _("Id"), "responsibility": _("Ansvar"),
     "holder": _("Innehaver"), "description": _("Beskrivelse"), "vendor": _("Leverandør"), "count": _("Antall"),
@@ -152,7 +153,7 @@ REFERENCES = {
     ("Cookie", "activity"): "activities",
 }
 
-LONG_TEXT = {"intro", "purpose", "description", "notes", "note", "legitimate_interest", "consequence",
+LONG_TEXT = {"intro", "purpose", "description", "notes", "internal_note", "note", "legitimate_interest", "consequence",
              "services", "compliance_by", "responsibility", "logic", "significance", "consequences",
              "identity_check", "withdrawal", "summary", "applies_to"}
 

@@ -69,18 +69,37 @@ class StaleVersion(Exception):
         super().__init__(f"edit based on v{base}, but v{current} is current")
 
 
+class RetentionRulesLocked(Exception):
+    """The save changes the rules that delete rows in connected databases, and the user may not."""
+
+
+def enforcement_rules(register: Register | None) -> list:
+    """What the retention sweep deletes: every activity's enforcement rules, with the period they apply."""
+    if register is None:
+        return []
+    return [(a.id, a.retention.period, [e.model_dump(mode="json") for e in a.retention.enforcement])
+            for a in register.activities if a.retention is not None and a.retention.enforcement]
+
+
 def register_save_from(
-    *, org, base: int, register: Register, user=None, message: str = "", request=None
+    *, org, base: int, register: Register, user=None, message: str = "", request=None,
+    may_change_retention_rules: bool = True,
 ) -> RegisterVersion:
     """`register_save`, refused with StaleVersion unless `base` (0: none yet) is still the current number.
 
-    So that a concurrent edit never silently overwrites another.
+    So that a concurrent edit never silently overwrites another. Without `may_change_retention_rules`
+    (staff who may not manage connections) a save that changes what the retention sweep deletes is refused
+    with RetentionRulesLocked: an editor writes the register's text, not deletions in a database.
     """
     with transaction.atomic():
         last = RegisterVersion.objects.select_for_update().filter(organisation=org).order_by("-number").first()
         current = last.number if last else 0
         if current != base:
             raise StaleVersion(base, current)
+        if not may_change_retention_rules and (
+            enforcement_rules(register) != enforcement_rules(last.register() if last else None)
+        ):
+            raise RetentionRulesLocked
         return register_save(org=org, register=register, user=user, message=message, request=request)
 
 

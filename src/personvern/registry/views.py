@@ -47,6 +47,7 @@ from .forms import (
     spec_for,
 )
 from .services import (
+    RetentionRulesLocked,
     StaleVersion,
     current_version,
     previous_version,
@@ -56,6 +57,11 @@ from .services import (
 )
 
 HISTORY_PAGE = 50
+
+
+def _retention_locked() -> str:
+    return _("Endringen gjelder reglene som sletter rader i tilkoblede databaser (håndheving av oppbevaringstiden). "
+             "Bare en personvernansvarlig eller en eier kan endre dem; ingenting er lagret.")
 
 
 # --------------------------------------------------------------------------
@@ -197,9 +203,13 @@ def _save(request, *, base, data: dict, message: str, problems: dict) -> tuple[b
         return False, None
     try:
         saved = register_save_from(org=request.org, base=base, register=register, user=request.user,
-                                   message=message, request=request)
+                                   message=message, request=request,
+                                   may_change_retention_rules=request.membership.can("manage_connections"))
     except StaleVersion as exc:
         return False, exc
+    except RetentionRulesLocked:
+        problems.setdefault("", []).append(_retention_locked())
+        return False, None
     if saved.number == base:
         messages.info(request, _("Ingen endringer å lagre."))
     else:
@@ -431,9 +441,13 @@ def upload(request):
     message = request.POST.get("message", "").strip() or _("Lastet opp %(file)s") % {"file": filename}
     try:
         saved = register_save_from(org=request.org, base=base, register=register, user=request.user,
-                                   message=message, request=request)
+                                   message=message, request=request,
+                                   may_change_retention_rules=request.membership.can("manage_connections"))
     except StaleVersion as exc:
         context["stale"] = exc
+        return render(request, "registry/upload.html", context)
+    except RetentionRulesLocked:
+        context["error"] = _retention_locked()
         return render(request, "registry/upload.html", context)
     if saved.number == current:
         messages.info(request, _("Filen er lik gjeldende versjon; ingenting er endret."))

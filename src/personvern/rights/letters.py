@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from personvern.core.manifest import Activity, Register, parse_duration
+from personvern.core import language as L
+from personvern.core.manifest import Activity, Register, TransferMechanism, parse_duration
 
 DATATILSYNET = {
     "name": "Datatilsynet",
@@ -187,9 +188,11 @@ def activity_facts(register: Register, activity: Activity, lang: str) -> dict:
         r = register.recipient(rid)
         if r is None:
             continue
-        line = f"{r.name} ({r.country})"
-        if r.transfer is not None:
-            line += f" – {r.transfer.mechanism.value}" + (f" {r.transfer.reference}" if r.transfer.reference else "")
+        line = f"{r.name} ({L.country(r.country, lang)})"
+        # the basis of a transfer in words, and nothing where the register does not give it
+        if r.transfer is not None and r.transfer.mechanism != TransferMechanism.UNSTATED:
+            line += (", på grunnlag av " if lang == "nb" else ", on the basis of ") + L.label(r.transfer.mechanism, lang)
+            line += f" ({r.transfer.reference})" if r.transfer.reference else ""
         recipients.append(line)
     retention = ""
     if activity.retention is not None:
