@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import yaml
@@ -135,10 +136,17 @@ def check_strings(value: Any, path: tuple = ()) -> None:
 
 # Strings whole (so brackets inside them do not count), brackets, and numbers.
 # An unclosed string runs to the end, so that no later quote starts another scan (quadratic).
-_JSON_STRING_PATTERN = r'"(?:[^"\\]|\\.)*+(?:"|\Z)'
+_JSON_STRING_PATTERN = r'"[^"\\]*+(?:\\.[^"\\]*+)*+(?:"|\Z)'
 _JSON_TOKEN = re.compile(_JSON_STRING_PATTERN + r"|[\[\]{}]|-?[0-9][0-9.eE+-]*", re.S)
 _JSON_STRING = re.compile(_JSON_STRING_PATTERN, re.S)
 _JSON_BRACKET = re.compile(r"[\[\]{}]")
+
+
+@cache
+def _digit_run(max_number_length: int) -> re.Pattern:
+    """A JSON number has at most four characters that are not digits (-.e+) and three runs of
+    digits, so one longer than the limit holds a run of a third of the rest: a cheap sign."""
+    return re.compile("[0-9]{%d}" % max(1, -(-(max_number_length - 3) // 3)))
 # The only escapes that make a NUL or a surrogate; a match only means "look closer".
 _JSON_RISKY_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
 
@@ -147,6 +155,9 @@ def check_json_text(text: str, limits: Limits = DEFAULT_LIMITS) -> None:
     """Depth and number length of JSON text, by linear scans (nothing recursive). A quick
     pass with the strings blanked out; only when it finds a problem, the exact pass that
     says where."""
+    few_brackets = text.count("[") + text.count("{") <= limits.max_depth
+    if few_brackets and not _digit_run(limits.max_number_length).search(text):
+        return  # most bodies: nothing can be too deep or too long
     bare = _JSON_STRING.sub('""', text)
     too_long = re.search(f"[0-9.eE+-]{{{limits.max_number_length + 1}}}", bare)
     if too_long or _deeper_than(bare, limits.max_depth):
@@ -184,12 +195,15 @@ def _no_constant(name: str):
     raise InputError(f"{name} is not a JSON number")
 
 
+_DECODER = json.JSONDecoder(parse_constant=_no_constant)  # made once: json.loads with options makes one a call
+
+
 def loads_json(raw: str | bytes, limits: Limits = DEFAULT_LIMITS, max_bytes: int | None = None) -> Any:
     """Parse JSON from outside; InputError (a ValueError) says what is wrong and where."""
     text = check_text(raw, max_bytes)
     check_json_text(text, limits)
     try:
-        data = json.loads(text, parse_constant=_no_constant)
+        data = _DECODER.decode(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"not valid JSON: {exc.msg}", line=exc.lineno, column=exc.colno) from None
     if _JSON_RISKY_ESCAPE.search(text):
