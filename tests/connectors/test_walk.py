@@ -451,3 +451,18 @@ def test_real_schemas_erasure_touches_no_one_else(fresh_real_schema, app):
             assert sum(map(len, changed.values())) + 1 <= result.plan.touched
     finally:
         engine.dispose()
+
+
+def test_her_known_identities_are_the_given_ones_and_other_kinds_on_her_seed_rows():
+    """A second e-mail column of her seed row (whom she wrote to) is not hers; the phone on
+    her row, when she gave only her e-mail, is."""
+    from personvern.connectors.walk import known_identities
+
+    datamap = parse_datamap({"tables": {"messages": {"columns": {
+        "sender_email": {"category": "contact.email", "identity": "email"},
+        "recipient_email": {"category": "contact.email", "identity": "email"},
+        "sender_phone": {"category": "contact.phone", "identity": "phone"}}}}})
+    row = {"id": 1, "sender_email": "kari@example.no", "recipient_email": "ola@example.no", "sender_phone": "41234567"}
+    known = known_identities(datamap, {"email": "kari@example.no"}, {"messages": {(1,): row}})
+    assert "ola@example.no" not in known["email"] and "kari@example.no" in known["email"]
+    assert {"41234567", "+4741234567"} <= known["phone"]

@@ -147,11 +147,14 @@ def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
 
 
 def known_identities(datamap: DataMap, identity: Mapping[str, str], rows: Mapping[str, Mapping[Key, Mapping[str, Any]]]) -> dict[str, set]:
-    """Her identity values per kind, in their spellings: the ones given, and those of the
-    seed rows (the phone on her customer row when she gave her e-mail)."""
+    """Her identity values per kind, in their spellings: the ones given, and of the kinds not
+    given those of the seed rows (the phone on her customer row when she gave her e-mail;
+    not a second e-mail column of a seed row, which may name whom she wrote to)."""
     known: dict[str, set] = {kind: set(identity_variants(kind, value)) for kind, value in identity.items()}
     for name, table_rows in rows.items():
         for column, kind in datamap.tables[name].identity_columns().items():
+            if str(kind) in identity:
+                continue
             for row in table_rows.values():
                 if row.get(column) not in (None, ""):
                     known.setdefault(str(kind), set()).update(identity_variants(str(kind), str(row[column])))
@@ -219,7 +222,6 @@ class Collector:
         self.found = Found()
         self._seen: dict[str, set[Key]] = {}  # every key read, hers or not: never read twice
         self._hers: dict[Edge, set[tuple]] = {}
-
 
     def run(self, identity: Mapping[str, str]) -> Found:
         found = self.found
