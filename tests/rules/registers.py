@@ -24,6 +24,7 @@ GOOD = {
             "data_subjects": ["kunder"],
             "data_categories": ["navn", "adresse"],
             "legal_bases": [{"basis": "b"}],
+            "provision": {"requirement": "contractual", "consequence": "Uten adressen kan vi ikke levere varene"},
             "retention": {"period": "P12M", "rule": "end_of_contract"},
             "recipients": ["hosting"],
         }

@@ -649,3 +649,87 @@ def test_a_rule_can_be_added_in_one_place():
 
 def test_the_good_register_is_what_the_helpers_say():
     assert validate_data(copy.deepcopy(GOOD)).controller.legal_name == "Eksempel AS"
+
+
+# --------------------------------------------------------------------------
+# The misses of issue 11: Art. 13(2)(e) without a declared requirement, Art. 12(6), mfl. § 15 beside consent,
+# statutes, contradictions, workplace cameras, a missing rights channel
+# --------------------------------------------------------------------------
+
+
+def test_a_contract_activity_without_any_provision_statement_is_found():
+    reg = make(lambda d: d["activities"][0].update(provision=None))
+    assert found(reg, "A13-2e")[0].path == "activities[0].provision"
+    assert found(make(lambda d: d["activities"][0].update(provision={"requirement": "contractual", "consequence":
+                                                                     "Uten adressen kan vi ikke levere"})), "A13-2e") == []
+    assert found(make(lambda d: d["activities"][0].update(legal_bases=[{"basis": "a"}], withdrawal="Avmeld")),
+                 "A13-2e") == []
+
+
+@pytest.mark.parametrize("law, hits", [("regnskap", 1), ("loven", 1), ("lovpålagt", 1), ("regnskapslovgivningen", 1),
+                                       ("bokføringsloven § 13", 0), ("skatteforvaltningsloven § 7-1", 0),
+                                       ("forskrift 2. juli 2018 nr. 1107", 0), ("hvitvaskingsloven § 24", 0),
+                                       ("arbeidsmiljølovens § 14-5", 0)])
+def test_a_legal_obligation_names_a_real_statute(law, hits):
+    reg = make(lambda d: d["activities"][0].update(legal_bases=[{"basis": "c", "law": law}]))
+    assert len(found(reg, "LB-6-3")) == hits
+
+
+@pytest.mark.parametrize("text, severity", [
+    ("Du vil bli bedt om å dokumentere hvem du er.", "warning"),
+    ("Vi krever kopi av pass eller førerkort.", "error"),
+    ("Ved rimelig tvil om hvem du er, ber vi om mer.", None),
+])
+def test_an_unconditional_identity_demand(text, severity):
+    fs = found(make(lambda d: d.update(rights={"identity_check": text})), "A12-6")
+    assert [f.severity for f in fs] == ([severity] if severity else [])
+
+
+def _newsletter(d, bases):
+    d["activities"].append({"id": "nyhetsbrev", "name": "Nyhetsbrev", "purpose": "Sende nyhetsbrev",
+                            "data_subjects": ["abonnenter"], "data_categories": ["e-post"], "legal_bases": bases,
+                            "direct_marketing": True, "channels": ["email"], "withdrawal": "Avmeldingslenke",
+                            "retention": {"rule": "until_consent_withdrawn"},
+                            "provision": {"requirement": "voluntary"}})
+
+
+def test_a_newsletter_on_consent_and_legitimate_interest_is_flagged_under_mfl_15():
+    f = one(make(lambda d: _newsletter(d, [{"basis": "a"}, {"basis": "f", "legitimate_interest":
+                                                           "Holde kundene orientert om nye kurs"}])), "NO-MFL-15", "en")
+    assert f.path == "activities[1].legal_bases[1]" and "both consent and legitimate interest" in f.message
+    assert found(make(lambda d: _newsletter(d, [{"basis": "a"}])), "NO-MFL-15") == []
+
+
+@pytest.mark.parametrize("statement, hits", [("Vi deler ikke personopplysninger med andre.", 1),
+                                              ("We never share your data with third parties.", 1),
+                                              ("Vi selger ikke opplysningene dine.", 0)])
+def test_sharing_with_no_one_beside_recipients(statement, hits):
+    reg = make(lambda d: d.update(notice={"statements": [statement]}))
+    assert len(found(reg, "A13-1e")) == hits
+    assert found(make(lambda d: d.update(notice={"statements": [statement]}, recipients=[]),
+                      lambda d: d["activities"][0].update(recipients=[])), "A13-1e") == []
+
+
+def _camera(d, subjects=("ansatte og besøkende",), notes=None):
+    d["activities"].append({"id": "kamera", "name": "Kameraovervåking", "purpose": "Forebygge innbrudd",
+                            "data_subjects": list(subjects), "data_categories": ["opptak"], "channels": ["camera"],
+                            "legal_bases": [{"basis": "f", "legitimate_interest": "Forebygge innbrudd og hærverk i butikken"}],
+                            "retention": {"period": "P7D"}, "notes": notes})
+
+
+def test_no_records_of_visitors_beside_a_camera():
+    reg = make(_camera, lambda d: d.update(security=["Vi oppbevarer ingen registreringer over besøkende."]))
+    assert one(reg, "A12-1").path == "security[0]"
+    assert found(make(lambda d: d.update(security=["Vi oppbevarer ingen registreringer over besøkende."])), "A12-1") == []
+
+
+def test_workplace_camera_without_the_regulation_and_signage():
+    assert one(make(_camera), "NO-CAM-2", "en").path == "activities[1]"
+    ok = "Forskrift 2. juli 2018 nr. 1107 om kameraovervåking i virksomhet; skilt ved inngangen viser det."
+    assert found(make(lambda d: _camera(d, notes=ok)), "NO-CAM-2") == []
+    assert found(make(lambda d: _camera(d, subjects=["besøkende"])), "NO-CAM-2") == []
+
+
+def test_no_rights_channel_is_an_error():
+    reg = make(lambda d: d.update(controller={"legal_name": "Eksempel AS", "org_number": "974761467"}))
+    assert one(reg, "A12-2").severity == "error"

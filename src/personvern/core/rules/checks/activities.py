@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from ...manifest import Channel, LegalBasisCode, RetentionRule, parse_duration
+from ...statutes import names_statute
 from ..engine import Context, rule, text_of
 
 A, B, C, E, F = (LegalBasisCode.CONSENT, LegalBasisCode.CONTRACT, LegalBasisCode.LEGAL_OBLIGATION,
@@ -127,8 +128,7 @@ def legitimate_interest(ctx: Context):
                     severity="warning")
 
 
-STATUTE_RE = re.compile(r"lov|forskrift|§|\bact\b|regulation|directive|gdpr|forordning|\bart\.|artikkel|article",
-                        re.IGNORECASE)
+# What counts as a statute lives in core.statutes (one list of Norwegian laws).
 
 
 @rule("LB-6-3", summary="Basis (c) or (e) names the law it rests on, as a statute (e.g. 'bokføringsloven § 13').")
@@ -146,13 +146,15 @@ def basis_in_law(ctx: Context):
                      f'"{a.name.get("en")}" relies on {kind[1]} ({b.basis.value}) without naming the law.'),
                     ("Oppgi lov og paragraf, f.eks. «bokføringsloven § 13» eller «skatteforvaltningsloven § 7-1».",
                      "Give the act and section, e.g. 'bokføringsloven § 13' or 'skatteforvaltningsloven § 7-1'."))
-            elif not STATUTE_RE.search(b.law):
+            elif not names_statute(b.law):
                 yield ctx.finding(
                     loc,
-                    (f"«{b.law}» er ikke en lov; grunnlaget for «{_name(a)}» må fastsettes i lov.",
-                     f'"{b.law}" is not a statute; the basis for "{a.name.get("en")}" must be laid down by law.'),
-                    ("Skriv lovens navn og paragraf, f.eks. «bokføringsloven § 13».",
-                     "Write the act and section, e.g. 'bokføringsloven § 13'."),
+                    (f"«{b.law}» er ikke navnet på en lov; grunnlaget for «{_name(a)}» må fastsettes i lov.",
+                     f'"{b.law}" does not name a statute; the basis for "{a.name.get("en")}" must be laid down by law.'),
+                    ("Skriv lovens navn og paragraf, f.eks. «bokføringsloven § 13», «skatteforvaltningsloven § 7-1» "
+                     "eller «arbeidsmiljøloven § 14-5».",
+                     "Write the act and section, e.g. 'bokføringsloven § 13', 'skatteforvaltningsloven § 7-1' or "
+                     "'arbeidsmiljøloven § 14-5'."),
                     severity="warning")
 
 
@@ -300,6 +302,51 @@ def camera_retention(ctx: Context):
                  "Datatilsynet treats 7 days as a rule of thumb; longer storage must be documented as necessary."))
 
 
+EMPLOYEES_RE = re.compile(r"ansatt|arbeidstaker|medarbeider|employee|staff|personale", re.IGNORECASE)
+CAMERA_REGULATION_RE = re.compile(r"1107|kameraovervåking i virksomhet|camera surveillance in (?:the )?workplace",
+                                  re.IGNORECASE)
+SIGNAGE_RE = re.compile(r"skilt|merk(?:et|ing)|\bsign(?:s|age)?\b", re.IGNORECASE)
+
+
+def _activity_text(a) -> str:
+    parts = [a.name, a.purpose, a.notes, a.retention.description if a.retention else None,
+             *(b.note for b in a.legal_bases)]
+    return "\n".join([text_of(t) for t in parts if t] + [b.law or "" for b in a.legal_bases]
+                     + [a.retention.law or "" if a.retention else ""])
+
+
+@rule("NO-CAM-2", severity="warning",
+      citation=("forskrift 2. juli 2018 nr. 1107 om kameraovervåking i virksomhet; arbeidsmiljøloven § 9-6",
+                "Regulation of 2 July 2018 No. 1107 on camera surveillance in workplaces (forskrift om "
+                "kameraovervåking i virksomhet); Working Environment Act (arbeidsmiljøloven) § 9-6"),
+      summary="Camera surveillance at a workplace (the register has employees) cites forskrift 2. juli 2018 nr. 1107 "
+              "and says that signs show the surveillance, whether sound is recorded and who the controller is.")
+def workplace_camera(ctx: Context):
+    cameras = [(i, a) for i, a in ctx.activities() if Channel.CAMERA in a.channels]
+    if not cameras:
+        return
+    employees = any(EMPLOYEES_RE.search(text_of(d)) for a in ctx.reg.activities for d in a.data_subjects)
+    for i, a in cameras:
+        text = _activity_text(a)
+        in_view = employees or any(EMPLOYEES_RE.search(text_of(d)) for d in a.data_subjects)
+        if not in_view or (CAMERA_REGULATION_RE.search(text) and SIGNAGE_RE.search(text)):
+            continue
+        yield ctx.finding(
+            ("activities", i),
+            (f"«{_name(a)}» er kameraovervåking i en virksomhet med ansatte, men registeret viser ikke til "
+             "forskriften om kameraovervåking i virksomhet eller til skiltingen.",
+             f'"{a.name.get("en")}" is camera surveillance at a workplace with employees, but the register cites '
+             "neither the regulation on camera surveillance in workplaces nor the signage."),
+            ("Kameraovervåking som også fanger ansatte følger forskrift 2. juli 2018 nr. 1107 (gitt med hjemmel i "
+             "arbeidsmiljøloven § 9-6): bare for å forebygge farlige situasjoner, ivareta sikkerheten eller et "
+             "annet særlig behov, og skilt skal vise at området overvåkes, om lyd tas opp og hvem som er "
+             "behandlingsansvarlig. Skriv forskriften og skiltingen i aktiviteten (legal_bases/notes).",
+             "Camera surveillance that also covers employees is governed by the regulation of 2 July 2018 No. 1107 "
+             "(under arbeidsmiljøloven § 9-6): only to prevent dangerous situations, safeguard safety or another "
+             "special need, and signs must show that the area is monitored, whether sound is recorded and who the "
+             "controller is. Record the regulation and the signage in the activity (legal_bases/notes)."))
+
+
 # --------------------------------------------------------------------------
 # Consent, marketing and trackers
 # --------------------------------------------------------------------------
@@ -397,10 +444,25 @@ def trackers_need_consent(ctx: Context):
 def email_marketing_consent(ctx: Context):
     electronic = {Channel.EMAIL, Channel.SMS, Channel.SIGNUP_FORM}
     for i, a in ctx.activities():
-        if not a.direct_marketing or a.has_basis(A):
+        if not a.direct_marketing:
             continue
         text = (a.name.nb + " " + (a.purpose.nb if a.purpose else "")).lower()
-        if electronic & set(a.channels) or re.search(r"e-?post|nyhetsbrev|sms|newsletter|e-?mail", text):
+        if not (electronic & set(a.channels) or re.search(r"e-?post|nyhetsbrev|sms|newsletter|e-?mail", text)):
+            continue
+        if a.has_basis(A) and a.has_basis(F):
+            # Consent beside legitimate interest: the person cannot tell whether mail comes without consent.
+            yield ctx.finding(
+                ("activities", i, "legal_bases", _basis_index(a, F)),
+                (f"«{_name(a)}» er elektronisk markedsføring på både samtykke og berettiget interesse; "
+                 "markedsføringsloven § 15 krever samtykke.",
+                 f'"{a.name.get("en")}" is electronic marketing on both consent and legitimate interest; '
+                 "markedsføringsloven § 15 requires consent."),
+                ("Bygg utsendelsen på samtykke alene, eller beskriv kundeunntaket i § 15 annet ledd (egne kunder, "
+                 "egne lignende produkter, adressen fått ved salg, enkel avmelding i hver melding) for dem det gjelder.",
+                 "Base the mailing on consent alone, or describe the existing-customer exception of § 15(2) (own "
+                 "customers, own similar products, address obtained at a sale, easy opt-out in every message) for "
+                 "those it covers."))
+        elif not a.has_basis(A):
             yield ctx.finding(
                 ("activities", i, "legal_bases"),
                 (f"«{_name(a)}» er elektronisk markedsføring uten samtykke som grunnlag.",
@@ -509,7 +571,20 @@ def automated_decisions(ctx: Context):
 def provision_consequence(ctx: Context):
     for i, a in ctx.activities():
         p = a.provision
-        if a.source.from_data_subject and p and p.requirement != "voluntary" and p.consequence is None:
+        if a.source.from_data_subject and p is None and (a.has_basis(B) or a.has_basis(C)):
+            # Art. 13(2)(e) applies to every collection from the person; on a contract or a legal obligation the
+            # data is usually required, so the notice must say so and what follows from not giving it.
+            yield ctx.finding(
+                ("activities", i, "provision"),
+                (f"«{_name(a)}» bygger på avtale eller lovplikt, men sier ikke om opplysningene må gis, og hva som "
+                 "skjer om de ikke gis.",
+                 f'"{a.name.get("en")}" rests on a contract or a legal obligation, but does not say whether the '
+                 "data must be given, and what follows if it is not."),
+                ("Skriv provision: requirement (contractual, statutory, pre_contractual eller voluntary) og "
+                 "consequence (f.eks. «Uten adressen kan vi ikke levere varen»).",
+                 "Write provision: requirement (contractual, statutory, pre_contractual or voluntary) and "
+                 'consequence (e.g. "Without the address we cannot deliver the goods").'))
+        elif a.source.from_data_subject and p and p.requirement != "voluntary" and p.consequence is None:
             yield ctx.finding(
                 ("activities", i, "provision", "consequence"),
                 (f"«{_name(a)}» sier at opplysningene må gis, men ikke hva som skjer om de ikke gis.",

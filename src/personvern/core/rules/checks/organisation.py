@@ -51,8 +51,8 @@ def dpo_contact(ctx: Context):
              "Give the DPO's e-mail or telephone (Article 37(7)), and notify Datatilsynet of the DPO."))
 
 
-@rule("A12-2", severity="warning", summary="There is a way to exercise the rights: e-mail, form, post or the "
-                                           "controller's contact details.")
+@rule("A12-2", summary="There is a way to exercise the rights: e-mail, form, post or the controller's contact "
+                       "details (an error: without one the rights cannot be used at all).")
 def rights_channel(ctx: Context):
     if not ctx.has_contact_route:
         yield ctx.finding(
@@ -115,3 +115,32 @@ def security_described(ctx: Context):
              "sikkerhetskopier, opplæring).",
              "Give a general description of the technical and organisational measures (access control, "
              "encryption, backups, training)."))
+
+
+# Art. 12(6) allows asking for identification only on reasonable doubt; a text that says so passes.
+ID_CONDITION_RE = re.compile(r"tvil|rimelig grunn|ved behov|om nødvendig|hvis nødvendig|dersom det er nødvendig|"
+                             r"doubt|if necessary|where necessary|when necessary|if needed", re.IGNORECASE)
+ID_DOCUMENT_RE = re.compile(r"\bpass\b|passkopi|kopi av (?:gyldig )?legitimasjon|id-kort|førerkort|passport|"
+                            r"copy of (?:your |an )?id|identity card|driving licen[cs]e", re.IGNORECASE)
+
+
+@rule("A12-6", summary="Identification is asked for only where there is reasonable doubt about who makes the "
+                       "request (Art. 12(6)); an unconditional demand for an identity document is an error.")
+def identity_check(ctx: Context):
+    text = ctx.reg.rights.identity_check
+    if text is None or ID_CONDITION_RE.search(text.nb + " " + (text.en or "")):
+        return
+    document = ID_DOCUMENT_RE.search(text.nb + " " + (text.en or ""))
+    yield ctx.finding(
+        ("rights", "identity_check"),
+        ("Registeret krever legitimasjon ved ethvert krav om rettighetene, ikke bare ved rimelig tvil om hvem "
+         "som spør.",
+         "The register demands identification for every request to exercise the rights, not only on reasonable "
+         "doubt about who is asking."),
+        ("Artikkel 12 nr. 6: be om mer for å bekrefte identiteten bare når dere har rimelig grunn til å tvile på "
+         "den, og bare det som trengs (ofte holder svar til e-postadressen dere allerede har). Tilbaketrekking av "
+         "samtykke og reservasjon mot direkte markedsføring skal virke uten slikt krav.",
+         "Article 12(6): ask for more to confirm identity only when you have reasonable doubts, and only what is "
+         "needed (often an answer to the address you already have is enough). Withdrawing consent and objecting "
+         "to direct marketing must work without such a demand."),
+        severity="error" if document else "warning")

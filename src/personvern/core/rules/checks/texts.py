@@ -14,7 +14,7 @@ from typing import get_args, get_origin
 from pydantic import BaseModel
 
 from ...fixes import REMOVE, Edit, regex_substitute, text_edit
-from ...manifest import Register, Text
+from ...manifest import Channel, Register, Text
 from ..engine import Context, rule, text_of
 
 # --------------------------------------------------------------------------
@@ -412,3 +412,58 @@ def child_age(ctx: Context):
              "(Et forslag om 15 år har vært på høring.)",
              "Personopplysningsloven § 5: children can consent alone from 13 to information society services. "
              "(A proposal for 15 has been on consultation.)"))
+
+
+# --------------------------------------------------------------------------
+# Statements the register itself contradicts
+# --------------------------------------------------------------------------
+
+SHARE_NONE_RE = re.compile(
+    r"(?:vil|skal)?\s*(?:ikke|aldri)\s+(?:dele|selge|utlevere|gi)[^.]{0,80}(?:andre|tredjepart|noen)|"
+    r"deler\s+(?:ikke|aldri|ingen)[^.]{0,60}(?:andre|tredjepart|noen)|"
+    r"(?:not|never)\s+(?:share|sell|disclose|pass)[^.]{0,80}(?:others|third part|anyone)|share[^.]{0,30}with no one")
+
+
+@rule("A13-1e", severity="warning",
+      summary="No statement that data is shared with no one (or no third party) beside the processors and other "
+              "recipients the register lists.")
+def sharing_contradicted(ctx: Context):
+    if not ctx.reg.recipients:
+        return
+    names = [r.name for r in ctx.reg.recipients][:5]
+    for loc, _ in _scan(ctx, ("ikke", "aldri", "ingen", "not", "never", "no one"), SHARE_NONE_RE):
+        yield ctx.finding(
+            loc,
+            ("Teksten sier at opplysninger ikke deles med andre, men registeret har mottakere "
+             f"({', '.join(names)}).",
+             f"The text says data is not shared with others, but the register has recipients ({', '.join(names)})."),
+            ("Skriv det som faktisk skjer: hvem som får opplysninger (databehandlere, andre mottakere) og hvorfor; "
+             "«vi selger ikke opplysningene» kan stå, «vi deler ikke» kan ikke.",
+             "Say what actually happens: who receives data (processors, other recipients) and why; \"we do not "
+             "sell data\" may stand, \"we do not share\" may not."))
+
+
+NO_RECORDS_RE = re.compile(r"(?:oppbevarer|lagrer|har|fører)\s+ingen\s+(?:registrering|register|opplysning|data)"
+                           r"[^.]{0,40}(?:besøk|kunde|visitor)|"
+                           r"keeps?\s+no\s+(?:record|register|data)[^.]{0,40}visitor|no\s+records?\s+of\s+visitors")
+
+
+@rule("A12-1", severity="warning",
+      summary="No statement that no records of visitors are kept beside activities that record them (cameras, "
+              "web statistics, cookies).")
+def no_records_contradicted(ctx: Context):
+    recording = [a for a in ctx.reg.activities
+                 if {Channel.CAMERA, Channel.COOKIES} & set(a.channels) or ctx.cookies_by_activity.get(a.id)]
+    if not recording:
+        return
+    names = ", ".join(f"«{a.name.nb}»" for a in recording[:4])
+    names_en = ", ".join(f'"{a.name.get("en")}"' for a in recording[:4])
+    for loc, _ in _scan(ctx, ("ingen", "no "), NO_RECORDS_RE):
+        yield ctx.finding(
+            loc,
+            (f"Teksten sier at det ikke lagres opplysninger om besøkende, men registeret har {names}.",
+             f"The text says no records of visitors are kept, but the register has {names_en}."),
+            ("Fjern utsagnet eller avgrens det (f.eks. «vi fører ingen besøksliste»); kameraopptak og "
+             "nettstatistikk er opplysninger om besøkende.",
+             'Remove the statement or narrow it (e.g. "we keep no visitor log"); camera recordings and web '
+             "statistics are records of visitors."))
