@@ -701,8 +701,9 @@ def test_a_newsletter_on_consent_and_legitimate_interest_is_flagged_under_mfl_15
 
 
 @pytest.mark.parametrize("statement, hits", [("Vi deler ikke personopplysninger med andre.", 1),
-                                              ("We never share your data with third parties.", 1),
-                                              ("Vi selger ikke opplysningene dine.", 0)])
+                                              ("We never share your data with anyone.", 1),
+                                              ("Vi selger ikke opplysningene dine.", 0),
+                                              ("Vi deler ikke personopplysninger med tredjeparter.", 0)])
 def test_sharing_with_no_one_beside_recipients(statement, hits):
     reg = make(lambda d: d.update(notice={"statements": [statement]}))
     assert len(found(reg, "A13-1e")) == hits
@@ -733,3 +734,16 @@ def test_workplace_camera_without_the_regulation_and_signage():
 def test_no_rights_channel_is_an_error():
     reg = make(lambda d: d.update(controller={"legal_name": "Eksempel AS", "org_number": "974761467"}))
     assert one(reg, "A12-2").severity == "error"
+
+
+def test_no_third_parties_is_contradicted_only_by_a_recipient_who_is_not_a_processor():
+    statement = {"statements": ["Vi deler ikke personopplysninger med tredjeparter."]}
+    reg = make(lambda d: d.update(notice=statement), lambda d: d["recipients"][0].update(role="independent_controller"))
+    assert len(found(reg, "A13-1e")) == 1
+
+
+@pytest.mark.parametrize("law, hits", [("regnskapslovgivningen", 1), ("personopplysningsloven § 28", 0),
+                                       ("bokføringsloven § 13", 0)])
+def test_a_retention_law_names_a_statute(law, hits):
+    reg = make(lambda d: d["activities"][0].update(retention={"period": "P5Y", "rule": "statutory", "law": law}))
+    assert len(found(reg, "A13-2a")) == hits

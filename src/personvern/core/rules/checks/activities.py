@@ -202,6 +202,14 @@ def retention_stated(ctx: Context):
                 (f"«{_name(a)}» sier ikke hvor lenge opplysningene lagres.",
                  f'"{a.name.get("en")}" does not say how long the data is kept.'),
                 hint, severity)
+        elif a.retention.law and not names_statute(a.retention.law):
+            yield ctx.finding(
+                ("activities", i, "retention", "law"),
+                (f"«{a.retention.law}» er ikke navnet på en lov («{_name(a)}»).",
+                 f'"{a.retention.law}" does not name a statute ("{a.name.get("en")}").'),
+                ("Skriv loven og paragrafen som krever lagringen, f.eks. «bokføringsloven § 13».",
+                 "Write the act and section that require keeping the data, e.g. 'bokføringsloven § 13'."),
+                severity="warning")
         elif a.retention.rule == RetentionRule.STATUTORY and not a.retention.law and not a.retention.period:
             yield ctx.finding(
                 ("activities", i, "retention", "law"),

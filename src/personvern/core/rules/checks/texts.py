@@ -14,7 +14,7 @@ from typing import get_args, get_origin
 from pydantic import BaseModel
 
 from ...fixes import REMOVE, Edit, regex_substitute, text_edit
-from ...manifest import Channel, Register, Text
+from ...manifest import Channel, RecipientRole, Register, Text
 from ..engine import Context, rule, text_of
 
 # --------------------------------------------------------------------------
@@ -431,7 +431,11 @@ def sharing_contradicted(ctx: Context):
     if not ctx.reg.recipients:
         return
     names = [r.name for r in ctx.reg.recipients][:5]
-    for loc, _ in _scan(ctx, ("ikke", "aldri", "ingen", "not", "never", "no one"), SHARE_NONE_RE):
+    beyond_processors = any(r.role != RecipientRole.PROCESSOR for r in ctx.reg.recipients)
+    for loc, matches in _scan(ctx, ("ikke", "aldri", "ingen", "not", "never", "no one"), SHARE_NONE_RE):
+        # A processor is not a "third party" (Art. 4(10)): "no third parties" beside processors only is true.
+        if not beyond_processors and all(re.search(r"tredjepart|third part", m.group(0)) for m in matches):
+            continue
         yield ctx.finding(
             loc,
             ("Teksten sier at opplysninger ikke deles med andre, men registeret har mottakere "
