@@ -747,3 +747,10 @@ def test_no_third_parties_is_contradicted_only_by_a_recipient_who_is_not_a_proce
 def test_a_retention_law_names_a_statute(law, hits):
     reg = make(lambda d: d["activities"][0].update(retention={"period": "P5Y", "rule": "statutory", "law": law}))
     assert len(found(reg, "A13-2a")) == hits
+
+
+@pytest.mark.parametrize("law, hits", [("personopplysningslov og regnskapsloven", 1), ("personopplysningsloven", 1),
+                                       ("GDPR", 1), ("bokføringsloven § 13", 0)])
+def test_the_general_data_protection_act_is_no_legal_obligation(law, hits):
+    reg = make(lambda d: d["activities"][0].update(legal_bases=[{"basis": "c", "law": law}]))
+    assert len(found(reg, "LB-6-3")) == hits

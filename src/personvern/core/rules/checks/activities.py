@@ -129,6 +129,8 @@ def legitimate_interest(ctx: Context):
 
 
 # What counts as a statute lives in core.statutes (one list of Norwegian laws).
+# The general data protection act (and the GDPR) are never the obligation behind basis (c) on their own.
+GENERAL_ACT_RE = re.compile(r"personopplysningslov\w*|personvernforordning\w*|\bgdpr\b", re.IGNORECASE)
 
 
 @rule("LB-6-3", summary="Basis (c) or (e) names the law it rests on, as a statute (e.g. 'bokføringsloven § 13').")
@@ -146,6 +148,16 @@ def basis_in_law(ctx: Context):
                      f'"{a.name.get("en")}" relies on {kind[1]} ({b.basis.value}) without naming the law.'),
                     ("Oppgi lov og paragraf, f.eks. «bokføringsloven § 13» eller «skatteforvaltningsloven § 7-1».",
                      "Give the act and section, e.g. 'bokføringsloven § 13' or 'skatteforvaltningsloven § 7-1'."))
+            elif GENERAL_ACT_RE.search(b.law) and "§" not in b.law:
+                yield ctx.finding(
+                    loc,
+                    (f"«{b.law}»: personopplysningsloven pålegger ingen plikt til å behandle opplysningene i "
+                     f"«{_name(a)}».",
+                     f'"{b.law}": personopplysningsloven imposes no obligation to process the data of '
+                     f'"{a.name.get("en")}".'),
+                    ("Oppgi loven som krever behandlingen, f.eks. «bokføringsloven § 13» for regnskapsmateriale.",
+                     "Name the act that requires the processing, e.g. 'bokføringsloven § 13' for accounting records."),
+                    severity="warning")
             elif not names_statute(b.law):
                 yield ctx.finding(
                     loc,
