@@ -117,6 +117,15 @@ def test_csv_has_a_header_and_one_row_per_activity(name, lang):
     assert render(reg, "csv", lang).startswith("\ufeff".encode())
 
 
+
+def test_a_carriage_return_inside_a_cell_keeps_the_row_whole():
+    from personvern.core.manifest import validate_data
+
+    reg = validate_data({"controller": {"legal_name": "Alpha AS"}, "activities": [{"id": "a", "name": "Kunder\rog leverandører"}]})
+    rows = list(csv.reader(io.StringIO(to_csv(reg, "nb"), newline="")))
+    assert len(rows) == 2 and rows[1][1].startswith("Kunder\rog")
+
+
 def test_markdown_escapes_pipes_and_keeps_one_line_per_row():
     reg = _reg("bagges")
     reg.activities[0].purpose.nb = "A | B\nC"

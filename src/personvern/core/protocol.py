@@ -251,7 +251,9 @@ def to_csv(reg: Register, lang: str = "nb") -> str:
     """One header row and one row per activity (UTF-8; line breaks inside cells are kept, quoted)."""
     rec = record(reg, lang)
     buf = io.StringIO()
-    w = csv_writer(buf, lineterminator="\n")
+    # CRLF as RFC 4180 (and the rights export) has it: csv quotes a cell only for the characters of its line
+    # terminator, so with "\n" alone a carriage return inside a cell would break the row.
+    w = csv_writer(buf, lineterminator="\r\n")
     w.writerow(rec.headers)
     w.writerows(rec.rows)
     return buf.getvalue()
