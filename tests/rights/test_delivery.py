@@ -177,7 +177,8 @@ def test_every_change_of_state_is_in_the_audit_trail(client, members, org, saved
     assert staff.post(url + "resume/").status_code == 302
     assert staff.post(url + "extend/", {"reasons": "Mange systemer", "months": "1"}).status_code == 302
     refused = verified(org, members)
-    services.request_charge_fee(req=refused, user=user, fee_nok=300, justification="Femte like krav på en måned")
+    services.request_charge_fee(req=refused, user=user, fee_nok=300, ground="repetitive",
+                                justification="Femte like krav på en måned")
     services.request_refuse(req=refused, user=user, ground="excessive", reasons="Gjentatt",
                             excessive_justification="PV-1, PV-2, PV-3, PV-4")
     _close_tasks(req, user)
@@ -238,7 +239,8 @@ def test_the_rows_are_deleted_when_the_link_expires_unused(members, org, saved_r
 def test_the_rows_are_deleted_when_the_request_is_refused(members, org, saved_register, mailbox):
     req = verified(org, members)
     services.export_add_rows(req, "visma-business", [{"kundenr": "K-1"}])
-    services.request_refuse(req=req, user=members["privacy_officer"], ground="exception", reasons="Unntak")
+    services.request_refuse(req=req, user=members["privacy_officer"], ground="exception", reasons="Unntak",
+                            provision="legal_claims")
     assert not ExportRows.objects.filter(request=req).exists()
 
 

@@ -266,7 +266,8 @@ def test_a_refusal_gives_reasons_and_the_complaint_routes(members, org, mailbox)
 def test_a_fee_needs_a_justification(members, org):
     req = _verified(org, members)
     with pytest.raises(services.RightsError):
-        services.request_charge_fee(req=req, user=members["privacy_officer"], fee_nok=200, justification="")
+        services.request_charge_fee(req=req, user=members["privacy_officer"], fee_nok=200, ground="excessive",
+                                    justification="")
 
 
 def test_a_task_done_by_hand_needs_a_note_and_evidence(members, org, saved_register):

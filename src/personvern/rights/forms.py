@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import Channel, RefusalGround, RequestType, Task
+from .models import Channel, FeeGround, RefusalGround, RefusalProvision, RequestType, Task
 
 HONEYPOT = "website"
 
@@ -23,10 +23,10 @@ class PublicRequestForm(forms.Form):
         max_length=5000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text=_("For retting: hva er feil, og hva er riktig? For innsigelse: hvilken behandling?"),
+        help_text=_("For retting: hva er feil, og hva er riktig? For protest: hvilken behandling?"),
     )
     direct_marketing = forms.BooleanField(
-        label=_("Innsigelsen gjelder direkte markedsføring (vi stopper alltid)"), required=False
+        label=_("Protesten gjelder direkte markedsføring (vi stopper alltid)"), required=False
     )
     # A field people never see; bots fill it in.
     website = forms.CharField(required=False, max_length=200, label=_("Ikke fyll ut dette feltet"))
@@ -51,7 +51,7 @@ class StaffRequestForm(forms.Form):
     customer_number = forms.CharField(label=_("Kundenummer"), max_length=60, required=False)
     message = forms.CharField(label=_("Innhold"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 4}))
     language = forms.ChoiceField(label=_("Språk i svaret"), choices=[("nb", "Norsk bokmål"), ("en", "English")])
-    direct_marketing = forms.BooleanField(label=_("Innsigelse mot direkte markedsføring"), required=False)
+    direct_marketing = forms.BooleanField(label=_("Protest mot direkte markedsføring"), required=False)
     send_link = forms.BooleanField(label=_("Send lenke for å bekrefte identitet til e-postadressen"), required=False)
 
     def clean_received_at(self):
@@ -77,6 +77,12 @@ class ExtendForm(forms.Form):
 
 class RefuseForm(forms.Form):
     ground = forms.ChoiceField(label=_("Grunnlag"), choices=RefusalGround.choices)
+    provision = forms.ChoiceField(
+        label=_("Bestemmelsen avslaget bygger på (for unntak og annet)"), required=False,
+        choices=[("", "---------")] + RefusalProvision.choices,
+    )
+    provision_text = forms.CharField(label=_("Bestemmelsen, med lovens navn (når du skriver den selv)"),
+                                     max_length=300, required=False)
     reasons = forms.CharField(label=_("Begrunnelse (sendes til den registrerte)"), max_length=4000,
                               widget=forms.Textarea(attrs={"rows": 3}))
     excessive_justification = forms.CharField(
@@ -87,6 +93,7 @@ class RefuseForm(forms.Form):
 
 class FeeForm(forms.Form):
     fee_nok = forms.IntegerField(label=_("Gebyr (kr)"), min_value=1, max_value=10_000)
+    ground = forms.ChoiceField(label=_("Grunnlag (art. 12(5))"), choices=FeeGround.choices)
     justification = forms.CharField(label=_("Begrunnelse (sendes til den registrerte, art. 12(5))"), max_length=4000,
                                     widget=forms.Textarea(attrs={"rows": 2}))
 

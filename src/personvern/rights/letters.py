@@ -24,7 +24,7 @@ TYPE_NAMES = {
     "rectification": ("retting", "rectification"),
     "erasure": ("sletting", "erasure"),
     "restriction": ("begrensning av behandling", "restriction of processing"),
-    "objection": ("innsigelse mot behandling", "objection to processing"),
+    "objection": ("protest mot behandling", "objection to processing"),
     "portability": ("dataportabilitet", "data portability"),
     "withdraw_consent": ("tilbaketrekking av samtykke", "withdrawal of consent"),
     "other": ("henvendelse om personopplysninger", "request about personal data"),
@@ -39,15 +39,12 @@ DONE = {
         "about you, and information about how we process them.",
     ),
     "rectification": (
-        "Vi har rettet eller fullstendiggjort opplysningene om deg slik du ba om (artikkel 16), og vi har "
-        "varslet dem vi har utlevert opplysningene til (artikkel 19).",
-        "We have corrected or completed your data as you asked (Article 16) and told those we disclosed "
-        "them to (Article 19).",
+        "Vi har rettet eller fullstendiggjort opplysningene om deg slik du ba om (artikkel 16).",
+        "We have corrected or completed your data as you asked (Article 16).",
     ),
     "erasure": (
-        "Vi har slettet opplysningene om deg (artikkel 17), og vi har varslet dem vi har utlevert "
-        "opplysningene til (artikkel 19).",
-        "We have erased your data (Article 17) and told those we disclosed the data to (Article 19).",
+        "Vi har slettet opplysningene om deg (artikkel 17).",
+        "We have erased your data (Article 17).",
     ),
     "restriction": (
         "Vi har begrenset behandlingen av opplysningene om deg (artikkel 18): de blir bare lagret. Vi sier "
@@ -56,7 +53,7 @@ DONE = {
         "you before the restriction is lifted.",
     ),
     "objection": (
-        "Vi har tatt innsigelsen din til følge (artikkel 21(1)) og stanset behandlingen du protesterte mot.",
+        "Vi har tatt protesten din til følge (artikkel 21 nr. 1) og stanset behandlingen du protesterte mot.",
         "We have upheld your objection (Article 21(1)) and stopped the processing you objected to.",
     ),
     "portability": (
@@ -66,7 +63,7 @@ DONE = {
         "under Article 20.",
     ),
     "withdraw_consent": (
-        "Vi har registrert at du har trukket tilbake samtykket ditt (artikkel 7(3)), og vi har stoppet "
+        "Vi har registrert at du har trukket tilbake samtykket ditt (artikkel 7 nr. 3), og vi har stoppet "
         "behandlingen som bygde på det. Behandlingen før tilbaketrekkingen er fortsatt lovlig.",
         "We have recorded that you withdrew your consent (Article 7(3)) and stopped the processing based on "
         "it. Processing before the withdrawal remains lawful.",
@@ -80,15 +77,14 @@ DONE = {
 # Variants of DONE that depend on the outcome.
 ERASURE_KEPT = (
     "Vi har slettet opplysningene om deg (artikkel 17), unntatt opplysninger som loven pålegger oss å "
-    "oppbevare (artikkel 17(3) bokstav b). De er listet nedenfor. Vi bruker dem bare til det loven krever, og "
-    "vi sletter dem når oppbevaringsplikten opphører. Vi har varslet dem vi har utlevert opplysningene til "
-    "(artikkel 19).",
+    "oppbevare (artikkel 17 nr. 3 bokstav b). De er listet nedenfor. Vi bruker dem bare til det loven krever, "
+    "og vi sletter dem når oppbevaringsplikten opphører.",
     "We have erased your data (Article 17), except data the law requires us to keep (Article 17(3)(b)). They "
     "are listed below. We use them only for what the law requires, and we will erase them when the duty to "
-    "keep them ends. We have told those we disclosed the data to (Article 19).",
+    "keep them ends.",
 )
 OBJECTION_MARKETING = (
-    "Vi har tatt innsigelsen din mot direkte markedsføring til følge (artikkel 21(2) og (3)). Vi bruker ikke "
+    "Vi har tatt protesten din mot direkte markedsføring til følge (artikkel 21 nr. 2 og 3). Vi bruker ikke "
     "lenger opplysningene om deg til markedsføring, og vi har registrert at du ikke skal få markedsføring fra oss.",
     "We have upheld your objection to direct marketing (Article 21(2) and (3)). We no longer use your data for "
     "marketing, and we have recorded that you are not to receive marketing from us.",
@@ -96,7 +92,7 @@ OBJECTION_MARKETING = (
 
 RIGHTS = (
     "Du har rett til innsyn, retting, sletting, begrensning, dataportabilitet og til å protestere mot "
-    "behandlingen (artikkel 15-21), og til å trekke tilbake samtykke når som helst (artikkel 7(3)).",
+    "behandlingen (artikkel 15 til 21), og til å trekke tilbake samtykke når som helst (artikkel 7 nr. 3).",
     "You have the right of access, rectification, erasure, restriction, data portability and to object to "
     "the processing (Articles 15-21), and to withdraw consent at any time (Article 7(3)).",
 )
@@ -116,26 +112,83 @@ COURTS = (
 
 REFUSAL_GROUNDS = {
     "cannot_identify": (
-        "Vi kan ikke identifisere deg i opplysningene vi har (artikkel 11(2) og 12(2)). Hvis du gir oss "
+        "Vi kan ikke identifisere deg i opplysningene vi har (artikkel 11 nr. 2 og artikkel 12 nr. 2). Hvis du gir oss "
         "flere opplysninger som gjør det mulig, behandler vi kravet.",
         "We cannot identify you in the data we hold (Articles 11(2) and 12(2)). If you give us more "
         "information that makes it possible, we will deal with the request.",
     ),
     "unfounded": (
-        "Kravet er åpenbart grunnløst (artikkel 12(5)).",
+        "Kravet er åpenbart grunnløst (artikkel 12 nr. 5).",
         "The request is manifestly unfounded (Article 12(5)).",
     ),
     "excessive": (
-        "Kravet er urimelig, særlig fordi det gjentas (artikkel 12(5)).",
-        "The request is excessive, in particular because of its repetitive character (Article 12(5)).",
+        "Kravet er urimelig (artikkel 12 nr. 5).",
+        "The request is excessive (Article 12(5)).",
     ),
     "exception": (
-        "Et unntak i loven gjelder for kravet.",
-        "An exception in the law applies to the request.",
+        "Et unntak i loven gjelder for kravet: {provision}.",
+        "An exception in the law applies to the request: {provision}.",
+    ),
+    "other": (
+        "Kravet kan ikke etterkommes etter {provision}.",
+        "The request cannot be complied with under {provision}.",
     ),
     "no_data": ("", ""),  # said in the introduction
-    "other": ("", ""),
 }
+
+
+# The provisions a refusal can rest on, as staff choose them (Request.refusal_provision); the key is
+# stored, the letter prints the words. "own": staff write the provision (Request.refusal_provision_text).
+PROVISIONS = {
+    "bookkeeping": (
+        "personvernforordningen artikkel 17 nr. 3 bokstav b, jf. bokføringsloven § 13 (oppbevaring av "
+        "regnskapsmateriale)",
+        "Article 17(3)(b) GDPR, with section 13 of the Norwegian Bookkeeping Act (bokføringsloven: keeping "
+        "accounting records)",
+    ),
+    "legal_claims": (
+        "personvernforordningen artikkel 17 nr. 3 bokstav e (opplysningene trengs for å fastsette, gjøre "
+        "gjeldende eller forsvare et rettskrav)",
+        "Article 17(3)(e) GDPR (the data are needed to establish, exercise or defend legal claims)",
+    ),
+    "expression": (
+        "personvernforordningen artikkel 17 nr. 3 bokstav a (ytrings- og informasjonsfriheten)",
+        "Article 17(3)(a) GDPR (freedom of expression and information)",
+    ),
+    "others_rights": (
+        "personvernforordningen artikkel 15 nr. 4 (retten til en kopi skal ikke krenke andres rettigheter og "
+        "friheter)",
+        "Article 15(4) GDPR (the right to a copy must not adversely affect the rights and freedoms of others)",
+    ),
+    "compelling_grounds": (
+        "personvernforordningen artikkel 21 nr. 1 (tungtveiende berettigede grunner som går foran dine "
+        "interesser, rettigheter og friheter)",
+        "Article 21(1) GDPR (compelling legitimate grounds which override your interests, rights and freedoms)",
+    ),
+    "pol_16": (
+        "personvernforordningen artikkel 23, jf. personopplysningsloven § 16 (unntak fra retten til informasjon "
+        "og innsyn)",
+        "Article 23 GDPR, with section 16 of the Norwegian Personal Data Act (personopplysningsloven: exceptions "
+        "from the rights to information and access)",
+    ),
+}
+OWN_PROVISION = "own"
+# Grounds whose provision the letter already names; the others need one from PROVISIONS or written by staff.
+GROUNDS_WITH_PROVISION = ("cannot_identify", "unfounded", "excessive", "no_data")
+
+# Art. 12(5): the fee letter states the ground that applies (Request.fee_ground).
+FEE_GROUNDS = {
+    "unfounded": ("åpenbart grunnløst", "manifestly unfounded"),
+    "excessive": ("urimelig", "excessive"),
+    "repetitive": ("urimelig, særlig fordi det gjentas", "excessive, in particular because of its repetitive character"),
+}
+
+
+def provision_text(req, lang: str) -> str:
+    """The provision a refusal rests on, in the letter's language (staff's own words as written)."""
+    if req.refusal_provision == OWN_PROVISION:
+        return req.refusal_provision_text.strip()
+    return PROVISIONS[req.refusal_provision][_i(lang)] if req.refusal_provision in PROVISIONS else ""
 
 
 MONTHS = {1: ("én måned", "one month"), 2: ("to måneder", "two months")}
@@ -338,7 +391,7 @@ def refusal_letter(req, register: Register | None, lang: str) -> Letter:
             else "We cannot comply with your request, for these reasons:"
         )
     lines = [L["hello"].format(name=req.name), "", intro, ""]
-    ground = REFUSAL_GROUNDS.get(req.refusal_ground, ("", ""))[i]
+    ground = REFUSAL_GROUNDS.get(req.refusal_ground, ("", ""))[i].format(provision=provision_text(req, lang))
     if ground:
         lines.append(ground)
     lines.append(req.refusal_reasons.strip())  # the recorded Art. 12(5) justification stays internal
@@ -357,7 +410,7 @@ def extension_letter(req, register: Register | None, lang: str) -> Letter:
     due = date_text(req.due_on, lang)
     months = MONTHS[req.extension_months][i]
     text = (
-        f"Vi forlenger fristen for å svare deg med {months}, til {due} (personvernforordningen artikkel 12(3)). "
+        f"Vi forlenger fristen for å svare deg med {months}, til {due} (personvernforordningen artikkel 12 nr. 3). "
         "Grunnen er:"
         if i == 0
         else f"We are extending the time to answer your request by {months}, to {due} (Article 12(3) GDPR). "
@@ -372,14 +425,14 @@ def fee_letter(req, register: Register | None, lang: str, *, reasons: str) -> Le
     """Art. 12(5)(a): the fee, why, and the complaint routes, told to the requester before it is charged."""
     i, L = _i(lang), _labels(lang)
     subject = f"Gebyr for kravet ditt ({req.reference})" if i == 0 else f"A fee for your request ({req.reference})"
+    ground = FEE_GROUNDS[req.fee_ground][i]
     text = (
-        "Vi mener at kravet ditt er åpenbart grunnløst eller urimelig, særlig fordi det gjentas "
-        f"(personvernforordningen artikkel 12(5)). Vi krever derfor et rimelig gebyr på {req.fee_nok} kroner "
-        "for de administrative kostnadene ved å svare (artikkel 12(5) bokstav a). Grunnen er:"
+        f"Vi mener at kravet ditt er {ground} (personvernforordningen artikkel 12 nr. 5). Vi krever derfor et "
+        f"rimelig gebyr på {req.fee_nok} kroner for de administrative kostnadene ved å svare (artikkel 12 nr. 5 "
+        "bokstav a). Grunnen er:"
         if i == 0
-        else "We consider your request manifestly unfounded or excessive, in particular because of its repetitive "
-        f"character (Article 12(5) GDPR). We therefore charge a reasonable fee of NOK {req.fee_nok} for the "
-        "administrative costs of answering (Article 12(5)(a)). The reason is:"
+        else f"We consider your request {ground} (Article 12(5) GDPR). We therefore charge a reasonable fee of "
+        f"NOK {req.fee_nok} for the administrative costs of answering (Article 12(5)(a)). The reason is:"
     )
     lines = [L["hello"].format(name=req.name), "", text, "", reasons.strip(), ""]
     lines += _closing(req, register, lang)
@@ -392,7 +445,7 @@ RECEIPT = (
         "hello": "Hei {name},",
         "received": "Vi har mottatt kravet ditt om {kind} til {org}. Referansen er {ref}.",
         "due": "Vi svarer så snart vi kan, og senest {due}. Hvis vi trenger mer tid fordi kravet er komplisert "
-        "eller vi får mange krav, får du beskjed om det og om hvorfor innen samme dato (artikkel 12(3)).",
+        "eller vi får mange krav, får du beskjed om det og om hvorfor innen samme dato (artikkel 12 nr. 3).",
         "link": "Bekreft at det er du som har sendt kravet ved å åpne denne lenken. Vi gjør ingenting med "
         "kravet, og gir ikke ut opplysninger, før du har bekreftet. Lenken virker én gang og i {hours} timer:",
         "not_you": "Hvis det ikke var deg som sendte kravet, kan du se bort fra denne e-posten.",

@@ -25,7 +25,7 @@ class RequestType(models.TextChoices):
     RECTIFICATION = "rectification", _("Retting")
     ERASURE = "erasure", _("Sletting")
     RESTRICTION = "restriction", _("Begrensning")
-    OBJECTION = "objection", _("Innsigelse")
+    OBJECTION = "objection", _("Protest")
     PORTABILITY = "portability", _("Dataportabilitet")
     WITHDRAW_CONSENT = "withdraw_consent", _("Trekke tilbake samtykke")
     OTHER = "other", _("Annet")
@@ -57,10 +57,28 @@ class Channel(models.TextChoices):
 class RefusalGround(models.TextChoices):
     CANNOT_IDENTIFY = "cannot_identify", _("Kan ikke identifisere den registrerte (art. 11(2))")
     UNFOUNDED = "unfounded", _("Åpenbart grunnløs (art. 12(5))")
-    EXCESSIVE = "excessive", _("Urimelig, særlig fordi den gjentas (art. 12(5))")
+    EXCESSIVE = "excessive", _("Urimelig (art. 12(5))")
     EXCEPTION = "exception", _("Unntak i loven (f.eks. art. 17(3))")
     NO_DATA = "no_data", _("Vi behandler ingen opplysninger om personen")
-    OTHER = "other", _("Annet")
+    OTHER = "other", _("Annet (oppgi bestemmelsen)")
+
+
+class RefusalProvision(models.TextChoices):
+    """The provision an exception rests on; the letter prints it in words (letters.PROVISIONS)."""
+
+    BOOKKEEPING = "bookkeeping", _("Art. 17(3)(b), jf. bokføringsloven § 13")
+    LEGAL_CLAIMS = "legal_claims", _("Art. 17(3)(e): rettskrav")
+    EXPRESSION = "expression", _("Art. 17(3)(a): ytrings- og informasjonsfrihet")
+    OTHERS_RIGHTS = "others_rights", _("Art. 15(4): andres rettigheter og friheter")
+    COMPELLING_GROUNDS = "compelling_grounds", _("Art. 21(1): tungtveiende berettigede grunner")
+    POL_16 = "pol_16", _("Art. 23, jf. personopplysningsloven § 16")
+    OWN = "own", _("En annen bestemmelse (skriv den)")
+
+
+class FeeGround(models.TextChoices):
+    UNFOUNDED = "unfounded", _("Åpenbart grunnløst")
+    EXCESSIVE = "excessive", _("Urimelig")
+    REPETITIVE = "repetitive", _("Urimelig, særlig fordi det gjentas")
 
 
 class Request(models.Model):
@@ -100,8 +118,11 @@ class Request(models.Model):
     # Refusal (Art. 12(4)) and unfounded/excessive requests (Art. 12(5))
     refusal_ground = models.CharField(max_length=20, choices=RefusalGround.choices, blank=True)
     refusal_reasons = models.TextField(blank=True)
+    refusal_provision = models.CharField(max_length=20, choices=RefusalProvision.choices, blank=True)
+    refusal_provision_text = models.CharField(max_length=300, blank=True)  # staff's own words, for "own"
     excessive_justification = models.TextField(blank=True)
     fee_nok = models.PositiveIntegerField(default=0)
+    fee_ground = models.CharField(max_length=12, choices=FeeGround.choices, blank=True)
 
     answer_text = models.TextField(blank=True)
     answered_at = models.DateTimeField(null=True, blank=True)

@@ -43,7 +43,9 @@ from .models import (
     OPEN_STATES,
     Channel,
     ExportPackage,
+    FeeGround,
     RefusalGround,
+    RefusalProvision,
     Request,
     RequestEvent,
     RequestType,
@@ -581,11 +583,14 @@ def request_refuse(
     ground: str,
     reasons: str,
     excessive_justification: str = "",
+    provision: str = "",
+    provision_text: str = "",
     request=None,
     send: bool = True,
 ) -> Request:
     """Refuse with reasons; the letter tells of Datatilsynet and the courts (Art. 12(4)).
-    Manifestly unfounded or excessive (Art. 12(5)) needs a recorded justification."""
+    Manifestly unfounded or excessive (Art. 12(5)) needs a recorded justification. An exception
+    (or another ground) names the provision it rests on: one of RefusalProvision, or staff's own words."""
     if not req.is_open:
         raise RightsError(gettext_noop("Forespørselen er avsluttet."))
     if ground not in RefusalGround.values:
@@ -597,10 +602,19 @@ def request_refuse(
             gettext_noop("Skriv hvorfor kravet er åpenbart grunnløst eller urimelig; det er vi som må vise det.")
         )
     if req.direct_marketing and ground != RefusalGround.CANNOT_IDENTIFY:
-        raise RightsError(gettext_noop("En innsigelse mot direkte markedsføring skal alltid tas til følge (art. 21(3))."))
+        raise RightsError(gettext_noop("En protest mot direkte markedsføring skal alltid tas til følge (art. 21(3))."))
+    if ground not in letters.GROUNDS_WITH_PROVISION:
+        if provision not in RefusalProvision.values:
+            raise RightsError(gettext_noop("Et avslag må nevne bestemmelsen det bygger på (art. 12(4))."))
+        if provision == RefusalProvision.OWN and not provision_text.strip():
+            raise RightsError(gettext_noop("Skriv bestemmelsen avslaget bygger på, med lovens navn."))
+    else:
+        provision = provision_text = ""
     with _rolled_back_on_error(req):
         req.refusal_ground = ground
         req.refusal_reasons = reasons.strip()
+        req.refusal_provision = provision
+        req.refusal_provision_text = provision_text.strip()[:300] if provision == RefusalProvision.OWN else ""
         req.excessive_justification = excessive_justification.strip()
         letter = letters.refusal_letter(req, current_register(req.organisation), req.language)
         if send:
@@ -617,7 +631,7 @@ def request_refuse(
     return req
 
 
-def request_charge_fee(*, req: Request, user, fee_nok: int, justification: str, request=None,
+def request_charge_fee(*, req: Request, user, fee_nok: int, justification: str, ground: str, request=None,
                        send: bool = True) -> Request:
     """Art. 12(5)(a): a reasonable fee, only for manifestly unfounded or excessive requests and only
     with a recorded justification. The requester is told the fee and why before it is charged
@@ -626,19 +640,22 @@ def request_charge_fee(*, req: Request, user, fee_nok: int, justification: str, 
         raise RightsError(gettext_noop("Forespørselen er avsluttet."))
     if not justification.strip():
         raise RightsError(gettext_noop("Et gebyr krever en begrunnelse (art. 12(5))."))
+    if ground not in FeeGround.values:
+        raise RightsError(gettext_noop("Velg om kravet er åpenbart grunnløst eller urimelig (art. 12(5))."))
     if fee_nok <= 0 or fee_nok > 10_000:
         raise RightsError(gettext_noop("Gebyret må være et rimelig beløp."))
     if req.direct_marketing:
-        raise RightsError(gettext_noop("En innsigelse mot direkte markedsføring skal alltid tas til følge (art. 21(3))."))
+        raise RightsError(gettext_noop("En protest mot direkte markedsføring skal alltid tas til følge (art. 21(3))."))
     with _rolled_back_on_error(req):
         req.fee_nok = fee_nok
+        req.fee_ground = ground
         req.excessive_justification = justification.strip()
         req.state = State.WAITING_ON_REQUESTER
         if send:
             _deliver(req, letters.fee_letter(req, current_register(req.organisation), req.language,
                                              reasons=justification))
         with transaction.atomic():
-            req.save(update_fields=["fee_nok", "excessive_justification", "state"])
+            req.save(update_fields=["fee_nok", "fee_ground", "excessive_justification", "state"])
             _event(req, "fee", user=user, note=str(fee_nok))
             _audit("request_fee", req, user=user, request=request, fee_nok=fee_nok, notified=send)
     return req

@@ -121,9 +121,10 @@ ACTIONS = {
         send=bool(req.email), notified_at=None if req.email else d.get("notified_at"))),
     "refuse": (RefuseForm, lambda req, d, r: services.request_refuse(
         req=req, ground=d["ground"], reasons=d["reasons"], excessive_justification=d["excessive_justification"],
-        user=r.user, request=r)),
+        provision=d["provision"], provision_text=d["provision_text"], user=r.user, request=r)),
     "fee": (FeeForm, lambda req, d, r: services.request_charge_fee(
-        req=req, fee_nok=d["fee_nok"], justification=d["justification"], user=r.user, request=r)),
+        req=req, fee_nok=d["fee_nok"], ground=d["ground"], justification=d["justification"], user=r.user,
+        request=r)),
     "complete": (None, lambda req, d, r: services.request_complete(
         req=req, user=r.user, request=r, base_url=_base_url(r))),
 }
