@@ -19,7 +19,7 @@ from typing import Any, Callable
 
 import yaml
 
-from .manifest import Register, Text, _NoDatesLoader, register_to_data, validate_data
+from .manifest import Register, RegisterError, Text, _NoDatesLoader, register_to_data, validate_data
 
 REMOVE = object()  # the value of an edit that deletes the field (the notice then uses its default)
 
@@ -109,6 +109,53 @@ def fix_register(reg: Register, lang: str = "nb") -> tuple[Register, list]:
         reg = apply(reg, fixes(found))
         applied += found
     return reg, applied
+
+
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÆØÅ0-9«\"(])")
+
+
+def published(reg: Register, findings) -> tuple[Register, list]:
+    """(the register as a published notice may print it, the findings whose text was left out). From a text the
+    linter found to say something wrong today (repealed law, an old address, an invalid transfer mechanism),
+    the sentences that say it are left out; a text left empty goes, where the register can do without it.
+    A required text stays as it is, and its finding stays open."""
+    from .rules.checks.texts import WRONG_SENTENCES
+
+    left = []
+    for finding in findings:
+        pattern = WRONG_SENTENCES.get(finding.rule_id)
+        if pattern is None or not getattr(finding, "loc", None):
+            continue
+        value = value_at(reg, finding.loc)
+        if isinstance(value, (Text, str)):
+            wrong = re.compile(pattern.pattern, re.I)
+            edits = tuple(_emptied(e) for e in text_edit(reg, finding.loc, lambda text, lang: " ".join(
+                s for s in SENTENCE_END.split(text) if not wrong.search(s))))
+        elif finding.loc == ("rights", "complaint_address"):  # an old address: the notice's current one instead
+            edits = (Edit(finding.loc, REMOVE),)
+        else:
+            continue
+        if not edits:
+            continue
+        try:
+            reg = apply(reg, list(edits))
+        except (RegisterError, KeyError, IndexError):
+            continue
+        left.append(finding)
+    return reg, left
+
+
+def _emptied(edit: Edit) -> Edit:
+    """An edit that leaves a text empty removes it; an English version left empty goes alone."""
+    value = edit.value
+    if isinstance(value, dict):
+        if not value["nb"].strip():
+            return Edit(edit.loc, REMOVE)
+        if value.get("en") is not None and not value["en"].strip():
+            return Edit(edit.loc, value["nb"])
+    elif isinstance(value, str) and not value.strip():
+        return Edit(edit.loc, REMOVE)
+    return edit
 
 
 def apply_to_yaml(text: str, edits: list[Edit]) -> str:

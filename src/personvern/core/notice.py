@@ -20,10 +20,6 @@ import datetime as dt
 import html as _html
 import re
 from dataclasses import dataclass, field
-from typing import Any
-
-from pydantic import BaseModel
-
 from . import language as L
 from .manifest import (
     Activity,
@@ -1149,43 +1145,6 @@ def notice_markdown(doc: Notice) -> str:
 # --------------------------------------------------------------------------
 # One call
 # --------------------------------------------------------------------------
-
-
-# Rules whose finding on a text means the text itself says something wrong (repealed law, an old address, an
-# invalid transfer mechanism, the wrong age): a published notice leaves such a text out until it is rewritten.
-WRONG_TEXT_RULES = frozenset({"NO-POL-2", "NO-POL-3", "NO-CAM-4", "NO-EKOM-2", "DEF-02", "T-46-SCC", "NO-DT-1",
-                              "DEF-13"})
-
-
-def publishable(reg: Register, findings) -> tuple[Register, list]:
-    """(the register as a published notice may print it, the findings whose text was left out). A text is left
-    out where the register can do without it (an optional field, an item of a list); a required one stays, and
-    its finding stays open."""
-    out = reg.model_copy(deep=True)
-    left, items = [], []
-    for f in findings:
-        if f.rule_id not in WRONG_TEXT_RULES or not f.loc:
-            continue
-        *path, last = f.loc
-        parent: Any = out
-        for part in path:
-            parent = parent[part] if isinstance(part, int) else getattr(parent, part, None)
-            if parent is None:
-                break
-        if parent is None:
-            continue
-        if isinstance(last, int) and isinstance(parent, list):
-            items.append((id(parent), parent, last, f))
-        elif isinstance(parent, BaseModel) and last in type(parent).model_fields:
-            if type(parent).model_fields[last].is_required() or getattr(parent, last) is None:
-                continue
-            setattr(parent, last, None)
-            left.append(f)
-    for _, parent, index, f in sorted(items, key=lambda x: (x[0], -x[2])):  # from the end of each list
-        if index < len(parent):
-            del parent[index]
-            left.append(f)
-    return out, left
 
 
 def render_html(reg: Register, lang: str = "nb", **kw) -> str:

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from personvern.audit.service import record
 from personvern.core import notice as core_notice
+from personvern.core.fixes import published
 from personvern.core.manifest import Register
 from personvern.registry.services import current_version
 
@@ -99,7 +100,7 @@ def notice_publish(*, org, user=None, override_reason: str | None = None, reques
     if request is not None and not base_url:
         base_url = f"{request.scheme}://{request.get_host()}"
     # A text the linter found to state something wrong (repealed law, an old address) is left out, never published.
-    register, _left_out = core_notice.publishable(register, findings or [])
+    register, _left_out = published(register, findings or [])
     with transaction.atomic():
         last = PublishedNotice.objects.select_for_update().filter(organisation=org).order_by("-number").first()
         if last is not None:

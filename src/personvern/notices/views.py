@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from personvern.accounts.access import org_view
-from personvern.core import notice as core_notice
+from personvern.core.fixes import published
 from personvern.core.manifest import dump_register
 from personvern.registry.services import StaleVersion, current_version, register_apply_fixes, register_fixes
 
@@ -46,7 +46,7 @@ def preview(request):
     context = _lint_context(register)
     left_out: list = []
     if register is not None:  # the preview shows what publishing would print
-        printed, left_out = core_notice.publishable(register, context["findings"])
+        printed, left_out = published(register, context["findings"])
     html = services.notice_render(org=request.org, register=printed, lang=lang, base_url=_base_url(request),
                                   heading_level=3) if register else ""
     return render(request, "notices/preview.html", {

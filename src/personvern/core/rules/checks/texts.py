@@ -471,3 +471,14 @@ def no_records_contradicted(ctx: Context):
              "nettstatistikk er opplysninger om besøkende.",
              'Remove the statement or narrow it (e.g. "we keep no visitor log"); camera recordings and web '
              "statistics are records of visitors."))
+
+
+# The patterns whose match makes a sentence say something that is wrong today: a published notice leaves such
+# sentences out until the organisation rewrites them (core.fixes.published).
+WRONG_SENTENCES = {
+    "NO-POL-2": OLD_ACT_RE, "NO-POL-3": OLD_SECTION_RE, "NO-CAM-4": OLD_CAMERA_RE, "NO-EKOM-2": OLD_EKOM_RE,
+    "DEF-02": re.compile(f"{INVALID_US_RE.pattern}|{OLD_REGIME_RE.pattern}"), "T-46-SCC": OLD_SCC_RE,
+    "NO-DT-1": OLD_DT_RE, "DEF-13": CHILD_16_RE,
+    # statements the register itself contradicts
+    "A13-1e": SHARE_NONE_RE, "A12-1": NO_RECORDS_RE,
+}
