@@ -83,17 +83,31 @@ def fixes(findings) -> list[Edit]:
 
 
 def apply(reg: Register, edits: list[Edit]) -> Register:
-    """A new register with the edits applied (validated as any register is)."""
+    """A new register with the edits applied (validated as any register is). Edits name places in `reg`:
+    list items an edit removes go after all edits are placed, so no other edit's index moves."""
     data = register_to_data(reg)
     for edit in edits:
         parent = data
         for part in edit.loc[:-1]:
             parent = parent[part]
-        if edit.value is REMOVE:
+        if edit.value is REMOVE and isinstance(parent, list):
+            parent[edit.loc[-1]] = _GONE
+        elif edit.value is REMOVE:
             parent.pop(edit.loc[-1], None)
         else:
             parent[edit.loc[-1]] = edit.value
-    return validate_data(data, "<fixed register>")
+    return validate_data(_without_gone(data), "<fixed register>")
+
+
+_GONE = object()
+
+
+def _without_gone(data: Any) -> Any:
+    if isinstance(data, dict):
+        return {k: _without_gone(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_without_gone(v) for v in data if v is not _GONE]
+    return data
 
 
 def fix_register(reg: Register, lang: str = "nb") -> tuple[Register, list]:
@@ -116,33 +130,46 @@ SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÆØÅ0-9«\"(])")
 
 def published(reg: Register, findings) -> tuple[Register, list]:
     """(the register as a published notice may print it, the findings whose text was left out). From a text the
-    linter found to say something wrong today (repealed law, an old address, an invalid transfer mechanism),
-    the sentences that say it are left out; a text left empty goes, where the register can do without it.
-    A required text stays as it is, and its finding stays open."""
+    linter found to say something wrong today (repealed law, an old address, an invalid transfer mechanism, a
+    statement the register contradicts), the sentences that say it are left out; a text left empty goes, where
+    the register can do without it. A required text stays as it is, and its finding stays open."""
     from .rules.checks.texts import WRONG_SENTENCES
 
-    left = []
+    patterns: dict[tuple, list] = {}
+    by_loc: dict[tuple, list] = {}
     for finding in findings:
         pattern = WRONG_SENTENCES.get(finding.rule_id)
-        if pattern is None or not getattr(finding, "loc", None):
-            continue
-        value = value_at(reg, finding.loc)
+        loc = tuple(getattr(finding, "loc", None) or ())
+        if pattern is not None and loc:
+            patterns.setdefault(loc, []).append(pattern.pattern)
+            by_loc.setdefault(loc, []).append(finding)
+    edits, left = [], []
+    for loc, alternatives in patterns.items():
+        value = value_at(reg, loc)
         if isinstance(value, (Text, str)):
-            wrong = re.compile(pattern.pattern, re.I)
-            edits = tuple(_emptied(e) for e in text_edit(reg, finding.loc, lambda text, lang: " ".join(
+            wrong = re.compile("|".join(f"(?:{p})" for p in alternatives), re.I)
+            found = tuple(_emptied(e) for e in text_edit(reg, loc, lambda text, lang: " ".join(
                 s for s in SENTENCE_END.split(text) if not wrong.search(s))))
-        elif finding.loc == ("rights", "complaint_address"):  # an old address: the notice's current one instead
-            edits = (Edit(finding.loc, REMOVE),)
+        elif loc == ("rights", "complaint_address"):  # an old address: the notice's current one instead
+            found = (Edit(loc, REMOVE),)
         else:
             continue
-        if not edits:
-            continue
-        try:
-            reg = apply(reg, list(edits))
-        except (RegisterError, KeyError, IndexError):
-            continue
-        left.append(finding)
-    return reg, left
+        if found and all(_removable(reg, e) for e in found):
+            edits += found
+            left += by_loc[loc]
+    return (apply(reg, edits) if edits else reg), left
+
+
+def _removable(reg: Register, edit: Edit) -> bool:
+    """Whether the register can do without the value an edit removes (an item of a list, an optional field)."""
+    if edit.value is not REMOVE:
+        return True
+    *path, last = edit.loc
+    parent = value_at(reg, tuple(path)) if path else reg
+    if isinstance(last, int):
+        return isinstance(parent, list)
+    fields = type(parent).model_fields if hasattr(type(parent), "model_fields") else {}
+    return last in fields and not fields[last].is_required()
 
 
 def _emptied(edit: Edit) -> Edit:

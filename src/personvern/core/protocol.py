@@ -248,7 +248,7 @@ def record(reg: Register, lang: str = "nb") -> Record:
 
 
 def to_csv(reg: Register, lang: str = "nb") -> str:
-    """One header row and one row per activity (UTF-8; line breaks inside cells are kept, quoted)."""
+    """One header row and one row per activity (UTF-8, CRLF; line breaks inside cells are kept, quoted)."""
     rec = record(reg, lang)
     buf = io.StringIO()
     # CRLF as RFC 4180 (and the rights export) has it: csv quotes a cell only for the characters of its line
