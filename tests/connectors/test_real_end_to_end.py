@@ -25,7 +25,9 @@ from .conftest import HASH_KEY
 
 NOW = dt.datetime(2026, 11, 1, 12, 0)
 PEOPLE = 25
-RUN_ON = {("sqlite", "oscar"), ("sqlite", "helpdesk"), ("postgresql", "oscar")}
+# The suite's time: 25 erasures cost about 15 s per schema and backend, so both schemas run on SQLite and oscar
+# on PostgreSQL (by hand the same holds on MariaDB: docs/connectors.md). Only these combinations are generated.
+RUN_ON = [("sqlite", "oscar"), ("sqlite", "helpdesk"), ("postgresql", "oscar")]
 MAX_EDITS = 10
 BOOKKEEPING = {"law": "bokføringsloven § 13 (5 years after the end of the financial year)", "years": 5}
 # The hand edits a careful operator makes to discovery's proposal, as (path, value).
@@ -78,10 +80,8 @@ def text_cells(rows: dict[str, list[dict]]) -> list[str]:
     return [value for table_rows in rows.values() for row in table_rows for value in row.values() if isinstance(value, str)]
 
 
-@pytest.mark.parametrize("app", ["oscar", "helpdesk"])
+@pytest.mark.parametrize(("backend", "app"), RUN_ON, indirect=["backend"])
 def test_access_and_erasure_for_25_people_touch_no_one_else(app, backend, fresh_real_schema, real_discovery):
-    if (backend, app) not in RUN_ON:
-        pytest.skip("the suite's time: 25 erasures cost about 15 s per schema and backend; run on SQLite for both schemas and on PostgreSQL for oscar")
     assert len(EDITS[app]) <= MAX_EDITS
     url, population = fresh_real_schema(app)
     engine = make_engine(url)
