@@ -275,3 +275,13 @@ def test_the_extension_letter_reads_clean(members, org, lang):
 def test_the_list_of_provisions_is_the_one_staff_choose_from():
     assert set(letters.PROVISIONS) | {letters.OWN_PROVISION} == set(RefusalProvision.values)
     assert set(letters.FEE_GROUNDS) == set(FeeGround.values)
+
+
+@pytest.mark.parametrize("lang", ["nb", "en"])
+@pytest.mark.parametrize("type", ["erasure", "rectification"])
+def test_the_answer_claims_no_notification_of_recipients_nobody_recorded(members, org, saved_register, lang, type):
+    req = verified(org, members, type=type, language=lang)
+    for task in req.tasks.all():
+        services.task_complete(task=task, user=members["privacy_officer"], note="Gjort", evidence="Admin")
+    body = services.answer_preview(req).body
+    assert "19" not in body.split("\n\n")[1] and ("varslet" if lang == "nb" else "told those") not in body
