@@ -388,7 +388,7 @@ def test_ekko_holds_the_facts_of_its_seed():
     for rid in ("zoom", "kajabi", "stripe", "meta", "google", "google-ads"):
         assert reg.recipient(rid).transfer.mechanism == TransferMechanism.UNSTATED, rid
     assert all(k.expiry is None for k in reg.cookies)
-    assert c.email is None and "[email protected]" in c.notes.nb
+    assert c.email is None and "[email protected]" in c.internal_note.nb  # the register's own note, never printed
 
 
 # --------------------------------------------------------------------------
