@@ -449,6 +449,9 @@ RECEIPT = (
         "link": "Bekreft at det er du som har sendt kravet ved å åpne denne lenken. Vi gjør ingenting med "
         "kravet, og gir ikke ut opplysninger, før du har bekreftet. Lenken virker én gang og i {hours} timer:",
         "not_you": "Hvis det ikke var deg som sendte kravet, kan du se bort fra denne e-posten.",
+        "effective": "Du trenger ikke bekrefte noe: {what} gjelder fra vi mottok den, og vi stanser behandlingen "
+        "uten opphold ({article}).",
+        "effective_not_you": "Hvis det ikke var deg som sendte kravet, ta kontakt med oss, så retter vi det.",
     },
     {
         "subject": "We have received your request for {kind} ({ref})",
@@ -460,6 +463,9 @@ RECEIPT = (
         "link": "Please confirm that you sent the request by opening this link. We do nothing with the request, "
         "and disclose no data, until you have confirmed. The link works once and for {hours} hours:",
         "not_you": "If you did not send this request, you can ignore this e-mail.",
+        "effective": "You need not confirm anything: {what} applies from when we received it, and we stop the "
+        "processing without delay ({article}).",
+        "effective_not_you": "If you did not send this request, contact us and we will put it right.",
     },
 )
 
@@ -475,11 +481,18 @@ def receipt_letter(req, lang: str, *, verify_url: str = "", hours: int = 72) -> 
         "due": date_text(req.first_due_on, lang),
         "hours": hours,
     }
+    withdrawal = req.type == "withdraw_consent"
+    values["what"] = (("tilbaketrekkingen", "the withdrawal") if withdrawal else ("protesten", "the objection"))[i]
+    values["article"] = L.gdpr_article(7 if withdrawal else 21, 3, None, lang)
     t = {key: text.format(**values) for key, text in RECEIPT[i].items()}
-    lines = [t["hello"], "", t["received"], t["due"]]
-    if verify_url:
-        lines += ["", t["link"], verify_url]
-    lines += ["", t["not_you"]]
+    lines = [t["hello"], "", t["received"]]
+    if req.effective_on_receipt:
+        lines += [t["effective"], "", t["effective_not_you"]]
+    else:
+        lines += [t["due"]]
+        if verify_url:
+            lines += ["", t["link"], verify_url]
+        lines += ["", t["not_you"]]
     return Letter(t["subject"], "\n".join(lines) + "\n")
 
 

@@ -107,7 +107,7 @@ class Request(models.Model):
     verify_nonce = models.CharField(max_length=64, blank=True)  # hash of the live link's nonce; empty once used
     verification_sent_at = models.DateTimeField(null=True, blank=True)
     verified_at = models.DateTimeField(null=True, blank=True)
-    verification_method = models.CharField(max_length=10, blank=True)  # email | manual
+    verification_method = models.CharField(max_length=10, blank=True)  # email | manual | receipt
     verification_note = models.TextField(blank=True)
 
     # Extension (Art. 12(3))
@@ -142,6 +142,12 @@ class Request(models.Model):
     @property
     def is_verified(self) -> bool:
         return self.verified_at is not None
+
+    @property
+    def effective_on_receipt(self) -> bool:
+        """A withdrawal of consent (Art. 7(3)) and an objection to direct marketing (Art. 21(3)) take effect when
+        received: no identity check beyond finding the person, no confirmation link to wait for."""
+        return self.type == RequestType.WITHDRAW_CONSENT or (self.type == RequestType.OBJECTION and self.direct_marketing)
 
     @property
     def answer_due_on(self):

@@ -227,9 +227,11 @@ def request_submit(
         )
         _event(req, "submitted", user=user, note=channel)
         _audit("request_submitted", req, user=user, request=request, ip=ip, type=type, channel=channel)
+    if req.effective_on_receipt:
+        _take_effect(req, user=user, request=request)
     # Whether the requester got the receipt: the public page says so only when it is true.
     req.mail_sent = False
-    if req.email and send_link:
+    if req.email and send_link and not req.effective_on_receipt:
         req.mail_sent = _issue_verification(req, user=user, request=request, base_url=base_url)
     elif req.email:
         req.mail_sent = _send(req.email, letters.receipt_letter(req, req.language, verify_url="", hours=0))
@@ -312,6 +314,20 @@ def request_verify(*, org, token: str, ip: str | None = None) -> Request:
         _audit("request_verified", req, ip=ip, method="email")
         tasks_create(req=req)
     return req
+
+
+def _take_effect(req: Request, *, user=None, request=None) -> None:
+    """A withdrawal of consent or an objection to direct marketing takes effect as received (Art. 7(3), 21(3)):
+    the person is found by what they gave, and the tasks that stop the processing start at once."""
+    with transaction.atomic():
+        req.verified_at = timezone.now()
+        req.verification_method = "receipt"
+        if req.state in (State.RECEIVED, State.AWAITING_VERIFICATION):
+            _set_state(req, State.VERIFIED)
+        req.save(update_fields=["verified_at", "verification_method", "state"])
+        _event(req, "effective_on_receipt", user=user)
+        _audit("request_verified", req, user=user, request=request, method="receipt")
+        tasks_create(req=req)
 
 
 def request_verify_manually(*, req: Request, note: str, user, request=None) -> Request:
