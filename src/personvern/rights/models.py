@@ -102,6 +102,9 @@ class Request(models.Model):
     received_on = models.DateField()
     first_due_on = models.DateField()
     due_on = models.DateField(db_index=True)
+    # The organisation's own promise (the register's rights.response_time) where it is shorter than the law's
+    # month: the inbox sorts by it; the legal deadline stays due_on.
+    promised_on = models.DateField(null=True, blank=True)
 
     # Identity
     verify_nonce = models.CharField(max_length=64, blank=True)  # hash of the live link's nonce; empty once used

@@ -19,6 +19,7 @@ from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_noop
@@ -26,6 +27,7 @@ from django.utils.translation import gettext_noop
 from personvern.accounts.models import CAPABILITIES, ROLE_RANK, Membership
 from personvern.audit.service import record
 from personvern.core import deadlines
+from personvern.core.manifest import parse_duration
 from personvern.core.headers import one_line
 from personvern.registry.services import current_register
 
@@ -207,6 +209,7 @@ def request_submit(
         raise RightsError(gettext_noop("Mottatt-datoen kan ikke være i fremtiden."))
     received_on = _local_date(received_at)
     first = deadlines.deadline(received_on)
+    promised = promised_answer(org, received_on, first)
     with transaction.atomic():
         req = Request.objects.create(
             organisation=org,
@@ -223,6 +226,7 @@ def request_submit(
             received_on=received_on,
             first_due_on=first,
             due_on=first,
+            promised_on=promised,
             created_by=user,
         )
         _event(req, "submitted", user=user, note=channel)
@@ -238,6 +242,19 @@ def request_submit(
         if not req.mail_sent:
             _event(req, "mail_failed", user=user, note="receipt")
     return req
+
+
+def promised_answer(org, received_on, legal_due):
+    """The day the register promises an answer by, where that is before the legal deadline (None otherwise)."""
+    register = current_register(org)
+    if register is None:
+        return None
+    period = parse_duration(register.rights.response_time)
+    if period.get("months") or period.get("years"):
+        return None
+    days = period.get("days", 0) + 7 * period.get("weeks", 0)
+    promised = received_on + timedelta(days=days)
+    return promised if days and promised < legal_due else None
 
 
 def _issue_verification(req: Request, *, user=None, request=None, base_url: str | None = None) -> bool:
@@ -828,7 +845,8 @@ def inbox(org, *, include_closed: bool = False):
     qs = Request.objects.filter(organisation=org).prefetch_related("tasks")
     if not include_closed:
         qs = qs.filter(state__in=OPEN_STATES)
-    return qs.order_by("due_on", "received_at")
+    # The earlier of the promise and the legal deadline first: a broken promise is seen before the law is.
+    return qs.order_by(Coalesce("promised_on", "due_on"), "due_on", "received_at")
 
 
 @dataclass
