@@ -174,6 +174,7 @@ PINNED = {
         ("warning", "A28-9", "recipients[6].dpa"),
         ("warning", "A30-1a", "recipients[7].role"),
         ("warning", "A28-9", "recipients[8].dpa"),
+        ("warning", "A12-1", "rights.notes"),
         ("warning", "NO-POL-3", "rights.notes"),
     ],
 }

@@ -39,6 +39,8 @@ def _plan(cls: type[BaseModel]) -> tuple[tuple[str, str], ...]:
     ('model', name) for nested models or lists of them. Computed once per class from the annotations."""
     plan = []
     for name, f in cls.model_fields.items():
+        if name == "internal_note":  # the organisation's own note: never published, so never read as notice text
+            continue
         if get_origin(f.annotation) is list:
             if _holds(f.annotation, (BaseModel,)):  # Text is a BaseModel too
                 plan.append(("model", name))
@@ -452,10 +454,25 @@ NO_RECORDS_RE = re.compile(r"(?:oppbevarer|lagrer|har|fører)\s+ingen\s+(?:regis
                            r"keeps?\s+no\s+(?:record|register|data)[^.]{0,40}visitor|no\s+records?\s+of\s+visitors")
 
 
+# What a copied web page or a template leaves behind: Cloudflare's stand-in for an e-mail address it hid, and a
+# template's blanks. A reader cannot use them.
+LEFTOVER_RE = re.compile(r"\[\s*email\s*(?:&#160;|\s)*protected\s*\]|lorem ipsum|\[\s*(?:sett inn|insert|navn på|"
+                         r"firmanavn|company name)[^\]]{0,40}\]|\bxx\.xx\.xxxx\b")
+
+
 @rule("A12-1", severity="warning",
-      summary="No statement that no records of visitors are kept beside activities that record them (cameras, "
-              "web statistics, cookies).")
-def no_records_contradicted(ctx: Context):
+      summary="Texts a reader can use: no template leftover or hidden e-mail address ('[email protected]'), and "
+              "no statement that no records of visitors are kept beside activities that record them (cameras, web "
+              "statistics, cookies).")
+def unintelligible_texts(ctx: Context):
+    for loc, matches in _scan(ctx, ("protected", "lorem", "[", "xx.xx"), LEFTOVER_RE):
+        found = matches[0].group(0)
+        yield ctx.finding(
+            loc,
+            (f"Teksten har en rest fra en mal eller en kopiert nettside («{found}»), som leseren ikke kan bruke.",
+             f"The text has a leftover of a template or a copied web page (\"{found}\") that the reader cannot use."),
+            ("Skriv inn det som skal stå der (for eksempel e-postadressen), eller fjern setningen.",
+             "Write what belongs there (the e-mail address, for instance), or remove the sentence."))
     recording = [a for a in ctx.reg.activities
                  if {Channel.CAMERA, Channel.COOKIES} & set(a.channels) or ctx.cookies_by_activity.get(a.id)]
     if not recording:
@@ -480,5 +497,5 @@ WRONG_SENTENCES = {
     "DEF-02": re.compile(f"{INVALID_US_RE.pattern}|{OLD_REGIME_RE.pattern}"), "T-46-SCC": OLD_SCC_RE,
     "NO-DT-1": OLD_DT_RE, "DEF-13": CHILD_16_RE,
     # statements the register itself contradicts
-    "A13-1e": SHARE_NONE_RE, "A12-1": NO_RECORDS_RE,
+    "A13-1e": SHARE_NONE_RE, "A12-1": re.compile(f"{NO_RECORDS_RE.pattern}|{LEFTOVER_RE.pattern}"),
 }
