@@ -68,6 +68,9 @@ def _no_rate_limit(monkeypatch):
     monkeypatch.setattr(api.limiter, "per_minute", 0)
 
 
+# A transactional database: the WSGI apps close the connection after each request, as they do in production,
+# which on PostgreSQL would close the test's own transaction.
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("app", [fast_path_application, django_application], ids=["fast-path", "django"])
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=["positive", "negative"])
 def test_no_input_from_the_description_gets_a_server_error(site, app, mode):

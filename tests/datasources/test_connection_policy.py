@@ -88,7 +88,7 @@ def test_personvern_own_sqlite_database_is_refused_by_path_dots_and_symlink(offi
     own = tmp_path / "app" / "personvern.sqlite3"
     own.parent.mkdir()
     own.write_bytes(b"SQLite format 3\x00" + bytes(100))
-    settings.DATABASES = {**django_settings.DATABASES, "default": {**django_settings.DATABASES["default"], "NAME": str(own)}}
+    settings.DATABASES = {**django_settings.DATABASES, "default": {**django_settings.DATABASES["default"], "ENGINE": "django.db.backends.sqlite3", "NAME": str(own)}}
     settings.PERSONVERN_SQLITE_DIRS = [str(tmp_path)]  # the operator allowed a directory that holds it
     (tmp_path / "shops").mkdir()
     (tmp_path / "shops" / "shop.sqlite3").symlink_to(own)
@@ -191,7 +191,7 @@ def test_connections_stored_before_the_policy_are_refused_by_rights_tasks_and_re
     """A connection to personvern's own database that staff stored earlier reaches nothing."""
     own = tmp_path / "personvern.sqlite3"
     own.write_bytes(b"SQLite format 3\x00" + bytes(100))
-    settings.DATABASES = {**django_settings.DATABASES, "default": {**django_settings.DATABASES["default"], "NAME": str(own)}}
+    settings.DATABASES = {**django_settings.DATABASES, "default": {**django_settings.DATABASES["default"], "ENGINE": "django.db.backends.sqlite3", "NAME": str(own)}}
     connection = Connection.objects.create(organisation=org, slug="shop", name="Own", url=f"sqlite:///{own}", datamap=DATAMAP)
     with pytest.raises(ConnectorError, match="personvern's own files"):
         services.person_access(connection=connection, identity={"email": "kari@example.no"})
@@ -224,7 +224,7 @@ def test_a_rights_task_on_a_refused_connection_says_why_and_changes_nothing(clie
 
     own = tmp_path / "personvern.sqlite3"
     own.write_bytes(b"SQLite format 3\x00" + bytes(100))
-    settings.DATABASES = {**django_settings.DATABASES, "default": {**django_settings.DATABASES["default"], "NAME": str(own)}}
+    settings.DATABASES = {**django_settings.DATABASES, "default": {**django_settings.DATABASES["default"], "ENGINE": "django.db.backends.sqlite3", "NAME": str(own)}}
     org = saved_register.organisation
     system = saved_register.register().systems[0].id
     Connection.objects.create(organisation=org, slug="shop", name="Own", url=f"sqlite:///{own}", datamap=DATAMAP, system_id=system)
